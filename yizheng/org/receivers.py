@@ -1,0 +1,28 @@
+"""Outward hooks: sign-ins, sign-outs and failed sign-ins go to the audit trail (等保: 安全审计)."""
+
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.dispatch import receiver
+
+from yizheng.audit.services import event_record
+
+
+@receiver(user_logged_in)
+def _logged_in(sender, request, user, **kwargs):
+    event_record(actor=user, action="auth.login", target=user, council=user.council)
+
+
+@receiver(user_logged_out)
+def _logged_out(sender, request, user, **kwargs):
+    if user is not None:
+        event_record(actor=user, action="auth.logout", target=user, council=user.council)
+
+
+@receiver(user_login_failed)
+def _login_failed(sender, credentials, request=None, **kwargs):
+    from .models import User
+
+    username = str(credentials.get("username", ""))[:150]
+    user = User.objects.filter(username=username).first()
+    if user is not None:
+        event_record(actor=None, action="auth.login_failed", target=user, council=user.council,
+                     payload={"username": username})  # fmt: skip
