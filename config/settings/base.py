@@ -173,7 +173,7 @@ if HTTPS:
     SECURE_HSTS_SECONDS = 31536000
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SECURE_SSL_REDIRECT = os.environ.get("YIZHENG_SSL_REDIRECT", "0") == "1"
+    SECURE_SSL_REDIRECT = os.environ.get("YIZHENG_SSL_REDIRECT", "1" if PRODUCTION else "0") == "1"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 YIZHENG_IMPORT_MAX_BYTES = 20 * 1024 * 1024
@@ -242,4 +242,5 @@ NINJA_PAGINATION_PER_PAGE = 50
 
 # Lock-out is by account name: offices sit behind one NAT address, so locking an address would lock out every
 # member of an office after a few colleagues mistype their passwords.
-SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+# HSTS preload is a decision about the council's whole domain, not this application's.
+SILENCED_SYSTEM_CHECKS = ["axes.W006", "security.W021"]
