@@ -10,7 +10,10 @@ from django.forms.models import model_to_dict
 from yizheng.audit.services import diff, event_record
 
 from . import permissions
-from .models import Council, Member, Membership, RoleAssignment, Unit, User
+from .models import Council, Member, Membership, Unit, User
+
+# role_grant lives with the other role services (scope rules, 三员分立); still importable from here.
+from .services_accounts import role_grant  # noqa: F401
 
 MEMBER_FIELDS = (
     "name", "gender", "ethnicity", "birth_date", "id_number", "political_affiliation", "education",
@@ -180,14 +183,3 @@ def user_create(
         event_record(actor=actor, action="account.create", target=user, council=council,
                      payload={"username": username, "full_name": full_name})  # fmt: skip
     return user
-
-
-def role_grant(*, actor, user: User, council: Council, role: str, **scope) -> RoleAssignment:
-    if actor is not None:
-        permissions.require(actor, "role.assign", council)
-    with transaction.atomic():
-        assignment = RoleAssignment.objects.create(user=user, council=council, role=role, **scope)
-        event_record(actor=actor, action="role.grant", target=user, council=council,
-                     payload={"role": role, "scope": str(assignment)})  # fmt: skip
-    permissions.forget_roles(user)
-    return assignment
