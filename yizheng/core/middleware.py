@@ -1,6 +1,10 @@
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.urls import Resolver404, resolve, reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
 
 from .context import client_ip
 
@@ -36,3 +40,41 @@ class RequestContextMiddleware:
             return self.get_response(request)
         finally:
             client_ip.reset(token)
+
+
+class PasswordChangeRequiredMiddleware:
+    """Users with an initial or reset password reach nothing but the password-change page (and sign-out) until
+    they have chosen their own."""
+
+    ALLOWED_URL_NAMES = frozenset({"password_change", "logout", "login", "set_language"})
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and getattr(user, "must_change_password", False):
+            response = self._refuse(request)
+            if response is not None:
+                return response
+        return self.get_response(request)
+
+    def _refuse(self, request: HttpRequest) -> HttpResponse | None:
+        path = request.path_info
+        if path.startswith("/" + settings.STATIC_URL.lstrip("/")):
+            return None
+        try:
+            if resolve(path).url_name in self.ALLOWED_URL_NAMES:
+                return None
+        except Resolver404:
+            return None
+        if path.startswith("/api/"):
+            return JsonResponse({"detail": _("请先修改初始密码")}, status=403)
+        target = reverse("password_change")
+        if request.method == "GET":
+            target += "?" + urlencode({"next": request.get_full_path()})
+        if request.headers.get("HX-Request"):
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = target
+            return response
+        return HttpResponseRedirect(target)

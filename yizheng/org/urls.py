@@ -6,4 +6,5 @@ urlpatterns = [
     path("accounts/", include("yizheng.org.views.accounts")),
     path("roles/", include("yizheng.org.views.roles")),
     path("imports/", include("yizheng.org.views.imports")),
+    path("password/", include("yizheng.org.views.password")),
 ]
