@@ -162,7 +162,7 @@ def account_update(*, actor, user: User, data: dict[str, Any]) -> User:
     if errors:
         raise ApplicationError(_("账号信息有误,请修改后重新提交"), errors=errors)
     with transaction.atomic():
-        locked = User.objects.select_for_update().select_related("council").get(pk=user.pk)
+        locked = User.objects.select_for_update().get(pk=user.pk)
         before = _snapshot(locked)
         changed = [k for k in EDITABLE_FIELDS if k in clean and getattr(locked, k) != clean[k]]
         for k in changed:
