@@ -10,12 +10,36 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from yizheng.org import permissions
 
 from .models import Event
 
 PERM = "audit.view"
+
+# Readable names of the actions the platform's foundation records; other apps' actions show their code only.
+ACTION_LABELS = {
+    "auth.login": _("登录"),
+    "auth.logout": _("退出登录"),
+    "auth.login_failed": _("登录失败"),
+    "account.create": _("新建账号"),
+    "account.update": _("修改账号"),
+    "account.disable": _("停用账号"),
+    "account.enable": _("启用账号"),
+    "account.password_reset": _("重置密码"),
+    "account.password_change": _("修改密码"),
+    "role.grant": _("授予角色"),
+    "role.revoke": _("撤销角色"),
+    "lockout.reset": _("解除登录锁定"),
+    "audit.export": _("导出审计日志"),
+    "audit.verify": _("校验日志完整性"),
+    "council.create": _("新建政协组织"),
+    "member.create": _("新增委员"),
+    "member.update": _("修改委员信息"),
+    "unit.create": _("新增承办单位"),
+    "unit.update": _("修改承办单位"),
+}
 
 
 def _scope_q(actor) -> Q:

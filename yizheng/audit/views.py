@@ -16,7 +16,7 @@ from yizheng.core.errors import ApplicationError
 from yizheng.core.pagination import paginate
 
 from .forms import EventFilterForm
-from .selectors_trail import event_for, event_neighbours, events_visible_to, target_type_name
+from .selectors_trail import ACTION_LABELS, event_for, event_neighbours, events_visible_to, target_type_name
 from .services_trail import chain_verify, events_export
 
 # Action prefixes offered as suggestions in the filter (any prefix may be typed).
@@ -30,6 +30,7 @@ def event_list(request):
     page = paginate(request, events_visible_to(request.user, **form.filters()))
     for event in page.object_list:
         event.target_type_name = target_type_name(event.target_type)
+        event.action_label = ACTION_LABELS.get(event.action, "")
     query = request.GET.copy()
     query.pop("page", None)
     context = {"form": form, "page": page, "action_hints": ACTION_HINTS, "query": query.urlencode()}
@@ -43,6 +44,7 @@ def event_detail(request, pk: int):
     context = {
         "event": event,
         "target_type_name": target_type_name(event.target_type),
+        "action_label": ACTION_LABELS.get(event.action, ""),
         "payload": json.dumps(event.payload, ensure_ascii=False, indent=2, sort_keys=True),
         "hash_ok": event.compute_hash() == event.hash,
         "previous": previous,

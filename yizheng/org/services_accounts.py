@@ -55,8 +55,15 @@ def _password_problems(password: str, user: User | None) -> list[str]:
     try:
         password_validation.validate_password(password, user)
     except ValidationError as exc:
-        return list(exc.messages)
+        return [_problem_text(error) for error in exc.error_list]
     return []
+
+
+def _problem_text(error: ValidationError) -> str:
+    # Django 5.2 changed this message's msgid and its Chinese catalogue has not caught up; say it ourselves.
+    if error.code == "password_too_short":
+        return _("密码长度太短,至少需要%(min_length)s个字符。") % (error.params or {"min_length": 10})
+    return error.messages[0]
 
 
 def _reason(reason: str) -> str:

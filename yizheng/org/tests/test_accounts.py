@@ -164,7 +164,7 @@ def test_create_account_with_initial_password_that_must_be_changed(admin_client,
 @pytest.mark.parametrize(
     ("data", "field", "message"),
     [
-        ({"password": "short1A"}, "password", "10"),
+        ({"password": "short1A"}, "password", "至少需要10个字符"),
         ({"password": "alllowercaseletters"}, "password", "至少三类"),
         ({"password2": "Something-Else-99"}, "password2", "两次输入的密码不一致"),
         ({"username": "a b"}, "username", "用户名须为"),

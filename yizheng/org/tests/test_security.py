@@ -191,7 +191,7 @@ def test_password_change_sets_the_time_and_clears_the_flag(client, council):
     [
         ("Wrong-old-1", NEW_PASSWORD, NEW_PASSWORD, "old_password", "原密码不正确"),
         (PASSWORD, PASSWORD, PASSWORD, "new_password1", "不能与原密码相同"),
-        (PASSWORD, "short1A!", "short1A!", "new_password1", "10"),
+        (PASSWORD, "short1A!", "short1A!", "new_password1", "至少需要10个字符"),
         (PASSWORD, "lowercaseonlyxx", "lowercaseonlyxx", "new_password1", "至少三类"),
         (PASSWORD, NEW_PASSWORD, "Other-Mima-2026", "new_password2", "不一致"),
     ],
