@@ -109,8 +109,12 @@ def test_other_roles_get_403_on_every_account_screen(client, council, make_user,
         ("account_edit", [target.pk]),
     ]:
         assert client.get(reverse(name, args=args)).status_code == 403, name
-    for name in ("account_disable", "account_enable", "account_password_reset"):
-        response = client.post(reverse(name, args=[target.pk]), {"reason": "x", "password": GOOD_PASSWORD})
+    for name in ("account_edit", "account_disable", "account_enable", "account_password_reset"):
+        response = client.post(
+            reverse(name, args=[target.pk]),
+            {"reason": "x", "password": GOOD_PASSWORD, "password2": GOOD_PASSWORD, "full_name": "改名",
+             "council": council.pk},
+        )  # fmt: skip
         assert response.status_code == 403, name
     response = client.post(
         reverse("account_create"),
@@ -120,6 +124,7 @@ def test_other_roles_get_403_on_every_account_screen(client, council, make_user,
     assert response.status_code == 403
     target.refresh_from_db()
     assert target.is_active
+    assert target.full_name != "改名"
     assert not User.objects.filter(username="newbie").exists()
 
 
@@ -133,7 +138,7 @@ def test_another_councils_account_is_404_everywhere(admin_client, other_council)
     stranger = UserFactory(council=other_council)
     for name in ("account_detail", "account_edit"):
         assert admin_client.get(reverse(name, args=[stranger.pk])).status_code == 404
-    for name in ("account_disable", "account_password_reset"):
+    for name in ("account_edit", "account_disable", "account_enable", "account_password_reset"):
         assert admin_client.post(reverse(name, args=[stranger.pk]), {"reason": "x"}).status_code == 404
     stranger.refresh_from_db()
     assert stranger.is_active
