@@ -1170,7 +1170,7 @@ def template_build(*, council: Council, kind: str) -> bytes:
         row += 1
         values = choices.get(col.choices, []) if col.choices else []
         allowed = "、".join(values)
-        if values and not col.strict:
+        if values and not col.strict and not col.multi:  # several allowed names are still strict
             allowed = gettext("可参考:") + allowed
         if col.choices == "groups" and not values:
             allowed = gettext("本届尚未设置委员组")

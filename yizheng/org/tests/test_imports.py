@@ -20,6 +20,7 @@ from yizheng.org import imports
 from yizheng.org.models import ImportJob, Member, Membership, Role, Unit
 from yizheng.org.tests.factories import (
     CommitteeFactory,
+    CouncilFactory,
     MemberFactory,
     MemberGroupFactory,
     MembershipFactory,
@@ -394,6 +395,8 @@ def test_member_template_explains_columns_and_allowed_values(council, term):
         "必填",
     ):
         assert text in notes
+    assert "可参考:经济委员会" not in notes  # unknown committee names are refused, so no "for reference"
+    assert "可参考:中共党员" in notes  # political affiliation is free text with suggestions
     assert workbook["选项"].sheet_state == "hidden"
     validated = {str(v.sqref).split(":")[0][0] for v in sheet.data_validations.dataValidation}
     # 性别 B, 民族 C, 政治面貌 F, 学历 G, 界别 M, 专委会 N, 委员组 O, 是否常委 P, 职务类别 Q
@@ -608,6 +611,45 @@ def test_clean_upload_is_confirmed_from_the_page(
     assert response.status_code == 302
     assert Member.objects.filter(council=council).count() == 1
     assert "导入完成" in client.get(reverse("import_detail", args=[job.pk])).content.decode()
+
+
+def test_units_upload_and_confirm_from_the_page(client, council, staff, django_capture_on_commit_callbacks):
+    client.force_login(staff)
+    content = xlsx_bytes(UNIT_HEADERS, [unit_row("市水务局"), unit_row("市水文站", 上级单位="市水务局")])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("import_upload", args=["units"]),
+            {"units-council": council.pk, "units-file": upload(content, "单位.xlsx")},
+        )
+    job = ImportJob.objects.get()
+    assert (job.kind, job.status, job.created_count) == ("units", "checked", 2)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("import_confirm", args=[job.pk]))
+    assert Unit.objects.get(name="市水文站").parent.name == "市水务局"
+    assert response.status_code == 302
+
+
+def test_staff_of_a_city_imports_into_a_county_below(
+    client, council, make_user, django_capture_on_commit_callbacks
+):
+    county = CouncilFactory(name="示例县政协", parent=council, level="county")
+    TermFactory(council=county)
+    SectorFactory(council=county, name="县界别")
+    staff = make_user(Role.STAFF, council)
+    client.force_login(staff)
+    page = client.get(reverse("import_list")).content.decode()
+    assert "示例县政协" in page  # a council choice on the forms
+    template = client.get(reverse("import_template", args=["members"]), {"council": county.pk})
+    notes = openpyxl.load_workbook(io.BytesIO(b"".join(template.streaming_content)))["说明"]
+    assert "县界别" in "".join(str(c.value) for row in notes.iter_rows() for c in row if c.value)
+    content = xlsx_bytes(MEMBER_HEADERS, [member_row(1, 界别="县界别", 专委会=None, 委员组=None)])
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("import_upload", args=["members"]),
+            {"members-council": county.pk, "members-file": upload(content)},
+        )
+    job = ImportJob.objects.get()
+    assert (job.council, job.status) == (county, "checked")
 
 
 def test_running_job_page_polls(client, council, staff):
