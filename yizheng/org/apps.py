@@ -8,4 +8,4 @@ class OrgConfig(AppConfig):
     verbose_name = _("组织与人员")
 
     def ready(self) -> None:
-        from . import nav, receivers  # noqa: F401
+        from . import nav, receivers, todos  # noqa: F401
