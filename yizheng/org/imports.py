@@ -688,9 +688,6 @@ class MemberImport:
             changed = [k for k, v in r.data.items() if getattr(member, k) != v]
             for k in changed:
                 setattr(member, k, r.data[k])
-            if changed:
-                member.updated_at = now
-                changed_members.append((member, (*changed, "updated_at")))
             if seat is None:
                 seat = Membership(member=member, term=self.term, **r.seat)
                 new_seats.append(seat)
@@ -709,6 +706,9 @@ class MemberImport:
                     after[attr] = sorted(o.name for o in wanted)
             changes = diff(before, after)
             if changes:
+                # updated_at moves on any change, the seat's included, so that a concurrent editor notices.
+                member.updated_at = now
+                changed_members.append((member, (*changed, "updated_at")))
                 events.append(("member.update", member, {"changes": changes}))
             progress.written(created, done)
         _save_fields(Member, changed_members)

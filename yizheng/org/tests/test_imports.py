@@ -219,6 +219,22 @@ def test_update_replaces_committees_and_groups_when_their_cells_are_filled(counc
     assert change["groups"] == [[], ["第一组"]]
 
 
+def test_a_change_of_seat_alone_moves_the_members_updated_at(council, term):
+    run(council, xlsx_bytes(MEMBER_HEADERS, [member_row(1)]))
+    member = Member.objects.get()
+    stamp = member.updated_at
+    before = Event.objects.count()
+    run(council, xlsx_bytes(MEMBER_HEADERS, [member_row(1)]))  # the same file again: nothing changes
+    member.refresh_from_db()
+    assert (member.updated_at, Event.objects.count()) == (stamp, before + 1)  # only import.run
+    run(council, xlsx_bytes(MEMBER_HEADERS, [member_row(1, 专委会="提案委员会")]))
+    member.refresh_from_db()
+    assert member.updated_at > stamp
+    assert list(Event.objects.filter(action="member.update").values_list("payload__changes", flat=True)) == [
+        {"committees": [["经济委员会"], ["提案委员会"]]}
+    ]
+
+
 def test_member_of_another_council_with_the_same_number_is_not_touched(council, other_council, term):
     theirs = MemberFactory(council=other_council, id_number=id_number(1), name="别处委员")
     result = run(council, xlsx_bytes(MEMBER_HEADERS, [member_row(1)]))
