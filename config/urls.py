@@ -20,6 +20,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("org/", include("yizheng.org.urls")),
     path("audit/", include("yizheng.audit.urls")),
+    path("calendar/", include("yizheng.core.urls_calendar")),
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),
 ]

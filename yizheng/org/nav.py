@@ -12,4 +12,5 @@ register(
     NavEntry(_("角色授权"), "role_list", "role.assign", 81),
     NavEntry(_("登录锁定"), "lockout_list", "lockout.reset", 82),
     NavEntry(_("审计日志"), "audit_event_list", "audit.view", 83),
+    NavEntry(_("工作日历"), "calendar_year_list", "calendar.manage", 84),
 )

@@ -28,6 +28,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "lockout.reset": frozenset({R.SECURITY_ADMIN}),
     "audit.view": frozenset({R.AUDIT_ADMIN}),
     "record_history.view": frozenset({R.STAFF, R.AUDIT_ADMIN}),
+    "calendar.manage": frozenset({R.SYSTEM_ADMIN}),
 }
 
 
