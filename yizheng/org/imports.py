@@ -27,7 +27,7 @@ import zipfile
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from functools import partial
 from typing import Any
 
@@ -47,9 +47,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import from_excel
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from yizheng.audit.models import ChainHead, Event
-from yizheng.audit.services import _dispatch, _jsonable, diff, event_record, target_type_of
-from yizheng.core.context import client_ip as current_client_ip
+from yizheng.audit.services import PendingEvent, diff, event_record, event_record_many
 from yizheng.core.errors import ApplicationError, ConflictError
 
 from . import permissions
@@ -975,46 +973,8 @@ class UnitImport:
         return created, updated
 
 
-PendingEvent = tuple[str, models.Model, dict[str, Any]]  # (action, target, payload)
-
-
 def events_record(*, actor, council: Council, events: list[PendingEvent]) -> None:
-    """Append many events in one go, exactly as `event_record` appends each: same chain, same hashes.
-
-    `event_record` locks and rewrites the chain head once per event. Thousands of rewrites of that one row in a
-    single PostgreSQL transaction leave a pile of row versions that every next lock must walk: 5,000 member
-    events took about 40 s. Here the head is locked once, the events are inserted in batches and the head is
-    moved once. Must run inside the caller's transaction; subscribers get the events after the commit.
-    """
-    if not events:
-        return
-    head, _ = ChainHead.objects.select_for_update().get_or_create(id=1)
-    is_user = actor is not None and getattr(actor, "is_authenticated", False)
-    label = (str(actor) if is_user else "system")[:80]
-    ip = current_client_ip.get()
-    seq, prev = head.seq, head.hash
-    rows: list[Event] = []
-    for action, target, payload in events:
-        seq += 1
-        event = Event(
-            seq=seq,
-            prev_hash=prev,
-            occurred_at=timezone.now().astimezone(UTC),
-            council=council,
-            actor=actor if is_user else None,
-            actor_label=label,
-            action=action,
-            target_type=target_type_of(target),
-            target_id=str(target.pk),
-            target_label=str(target)[:200],
-            payload=_jsonable(payload),
-            client_ip=ip,
-        )
-        event.hash = prev = event.compute_hash()
-        rows.append(event)
-    Event.objects.bulk_create(rows, batch_size=BATCH)
-    ChainHead.objects.filter(id=1).update(seq=seq, hash=prev)
-    transaction.on_commit(lambda: [_dispatch(e) for e in rows])
+    event_record_many(actor=actor, council=council, events=events, batch_size=BATCH)
 
 
 IMPORTERS = {ImportJob.Kind.MEMBERS: MemberImport, ImportJob.Kind.UNITS: UnitImport}

@@ -75,3 +75,17 @@ def test_verify_detects_a_deleted_event(council):
     result = audit_verify()
     assert not result.ok
     assert result.seq == 3
+
+
+def test_many_events_at_once_continue_the_same_chain(council):
+    from yizheng.audit.services import event_record_many
+
+    unit = _record(2, council)
+    rows = event_record_many(
+        actor=None, council=council, events=[("unit.bulk", unit, {"n": n}) for n in range(30)]
+    )
+    assert [e.seq for e in rows] == list(range(3, 33))
+    event_record(actor=None, action="unit.after", target=unit)
+    result = audit_verify()
+    assert result.ok, result.problem
+    assert result.checked == 33
