@@ -317,6 +317,10 @@ def history_of(user, obj: Member | Unit, *, limit: int = 50) -> list[HistoryEntr
         labels = _labels(Unit)
         related_models = {"parent": Unit}
         unmasked = True
+    if isinstance(obj, Member):  # the labels the member screens use, where the model's would be ambiguous
+        labels["phone"] = (_("联系电话"), {})
+        labels["position"] = (_("会内职务"), labels["position"][1])
+        labels["status"] = (_("任职状态"), labels["status"][1])
     labels["committees"] = (_("专委会"), {})
     labels["groups"] = (_("委员组"), {})
     labels["term"] = (_("届"), {})
