@@ -6,7 +6,7 @@ reach 404 (never another party's data).
 """
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from ninja import Query, Router
@@ -14,8 +14,8 @@ from ninja.pagination import paginate
 
 from yizheng.core.api import ERROR_RESPONSES, LimitOffsetPagination
 
-from . import permissions
-from .models import Committee, Council, Member, Membership, Sector, Unit
+from . import permissions, selectors
+from .models import Committee, Council, Sector, Term
 from .schemas import (
     CommitteeOut,
     CouncilFilters,
@@ -30,8 +30,9 @@ from .schemas import (
 router = Router(tags=["org"])
 
 # --- scoped queries ---------------------------------------------------------------------------------------
-# Fetch-and-authorise: each returns only what the caller may see, after raising PermissionDenied (403) when
-# the caller's roles lack the permission everywhere.
+# Members and units come from the selectors the staff screens use (fetch-and-authorise); councils, sectors and
+# committees are read here. Each raises PermissionDenied (403) when the caller's roles lack the permission
+# everywhere and returns only what the caller may see.
 
 
 def _councils_visible(user) -> QuerySet[Council]:
@@ -47,28 +48,9 @@ def _own_councils_q(user, field: str = "council") -> Q:
     return permissions.council_q(user, "org.view", field) | Q(**{f"{field}_id__in": ids})
 
 
-def _members_visible(user) -> QuerySet[Member]:
-    permissions.require(user, "member.view")
-    seats = Membership.objects.select_related("term", "sector").prefetch_related("committees", "groups")
-    return (
-        Member.objects.filter(permissions.council_q(user, "member.view"))
-        .select_related("council")
-        .prefetch_related(Prefetch("memberships", queryset=seats.order_by("-term__number")))
-        .order_by("council__path", "id")
-    )
-
-
-def _units_visible(user) -> QuerySet[Unit]:
-    """Council-wide roles see their council tree's units; unit roles only the unit they work for."""
-    permissions.require(user, "unit.view")
-    grants = permissions.grants(user, "unit.view")
-    q = Q(pk__in=[])
-    for path in sorted({a.council.path for a in grants if a.unit_id is None}):
-        q |= Q(council__path__startswith=path)
-    unit_ids = sorted({a.unit_id for a in grants if a.unit_id is not None})
-    if unit_ids:
-        q |= Q(pk__in=unit_ids)
-    return Unit.objects.filter(q).select_related("council").order_by("council__path", "order", "id")
+def _ref(model, pk: int | None):
+    """A reference to filter by, without a query: an id outside the caller's reach simply matches nothing."""
+    return None if pk is None else model(pk=pk)
 
 
 def _one(queryset: QuerySet, pk: int):
@@ -138,32 +120,24 @@ def committee_list(request, filters: Query[CouncilFilters]):
     response={200: list[MemberOut], **ERROR_RESPONSES},
     summary=_("委员列表"),
     description=_(
-        "可按政协组织、届、界别、专委会、是否常委、任职状态筛选(任职条件须在同一届中同时满足),"
-        "按姓名或工作单位搜索。无委员编辑权限时,身份证号码只显示前6位和后4位。"
+        "可按政协组织、届、界别、专委会、是否常委、任职状态筛选,任职条件须在同一届中同时满足;"
+        "列表中的任职记录只列出满足条件的届次,详情列出全部届次。"
+        "无委员编辑权限时,身份证号码只显示前6位和后4位。"
     ),
 )
 @paginate(LimitOffsetPagination)
 def member_list(request, filters: Query[MemberFilters]):
-    rows = _members_visible(request.auth)
-    if filters.council is not None:
-        rows = rows.filter(council_id=filters.council)
-    seat = {}
-    if filters.term is not None:
-        seat["term_id"] = filters.term
-    if filters.sector is not None:
-        seat["sector_id"] = filters.sector
-    if filters.committee is not None:
-        seat["committees"] = filters.committee
-    if filters.is_standing is not None:
-        seat["is_standing"] = filters.is_standing
-    if filters.status is not None:
-        seat["status"] = filters.status
-    if seat:
-        rows = rows.filter(Exists(Membership.objects.filter(member=OuterRef("pk"), **seat)))
-    text = (filters.q or "").strip()
-    if text:
-        rows = rows.filter(Q(name__icontains=text) | Q(work_unit__icontains=text))
-    return rows
+    return selectors.members_visible_to(
+        request.auth,
+        q=filters.q or "",
+        council=_ref(Council, filters.council),
+        term=_ref(Term, filters.term),
+        all_terms=filters.term is None,
+        sector=_ref(Sector, filters.sector),
+        committee=_ref(Committee, filters.committee),
+        standing=filters.is_standing,
+        status=filters.status or "",
+    )
 
 
 @router.get(
@@ -172,7 +146,7 @@ def member_list(request, filters: Query[MemberFilters]):
     summary=_("委员详情"),
 )
 def member_detail(request, member_id: int):
-    return _one(_members_visible(request.auth), member_id)
+    return selectors.member_for(request.auth, member_id, "view")
 
 
 # --- units ------------------------------------------------------------------------------------------------
@@ -186,17 +160,13 @@ def member_detail(request, member_id: int):
 )
 @paginate(LimitOffsetPagination)
 def unit_list(request, filters: Query[UnitFilters]):
-    rows = _units_visible(request.auth)
-    if filters.council is not None:
-        rows = rows.filter(council_id=filters.council)
-    if filters.kind is not None:
-        rows = rows.filter(kind=filters.kind)
-    if filters.is_active is not None:
-        rows = rows.filter(is_active=filters.is_active)
-    text = (filters.q or "").strip()
-    if text:
-        rows = rows.filter(Q(name__icontains=text) | Q(short_name__icontains=text) | Q(code__icontains=text))
-    return rows
+    return selectors.units_visible_to(
+        request.auth,
+        q=filters.q or "",
+        council=_ref(Council, filters.council),
+        kind=filters.kind or "",
+        active=filters.is_active,
+    )
 
 
 @router.get(
@@ -205,4 +175,4 @@ def unit_list(request, filters: Query[UnitFilters]):
     summary=_("承办单位详情"),
 )
 def unit_detail(request, unit_id: int):
-    return _one(_units_visible(request.auth), unit_id)
+    return selectors.unit_for(request.auth, unit_id, "view")

@@ -11,6 +11,7 @@ from ninja import Field, Schema
 
 from . import permissions
 from .models import Committee, Council, Member, Membership, Sector, Unit
+from .selectors import mask_id_number
 
 Q_MAX_LENGTH = 50
 
@@ -28,15 +29,6 @@ Gender = choice(Member.Gender)
 Position = choice(Membership.Position)
 MembershipStatus = choice(Membership.Status)
 UnitKind = choice(Unit.Kind)
-
-
-def mask_id_number(value: str) -> str:
-    """First 6 and last 4 characters shown (region and check part), the birth date hidden."""
-    if not value:
-        return ""
-    if len(value) <= 10:
-        return "*" * len(value)
-    return value[:6] + "*" * (len(value) - 10) + value[-4:]
 
 
 # --- references -------------------------------------------------------------------------------------------
@@ -140,7 +132,7 @@ class MemberOut(Schema):
 
     @staticmethod
     def resolve_memberships(obj: Member) -> list:
-        return list(obj.memberships.all())  # prefetched
+        return obj.seats  # prefetched by the selectors, newest term first
 
 
 class MemberFilters(Schema):
@@ -150,7 +142,11 @@ class MemberFilters(Schema):
     committee: int | None = Field(None, description=_("专委会编号"))
     is_standing: bool | None = Field(None, description=_("是否常委"))
     status: MembershipStatus | None = Field(None, description=_("任职状态"))
-    q: str | None = Field(None, max_length=Q_MAX_LENGTH, description=_("按姓名或工作单位搜索"))
+    q: str | None = Field(
+        None,
+        max_length=Q_MAX_LENGTH,
+        description=_("按姓名、工作单位、职务或手机号码搜索;有委员编辑权限时也可按身份证号码搜索"),
+    )
 
 
 # --- units ------------------------------------------------------------------------------------------------
@@ -178,5 +174,5 @@ class UnitFilters(Schema):
     kind: UnitKind | None = Field(None, description=_("单位类型"))
     is_active: bool | None = Field(None, description=_("是否有效"))
     q: str | None = Field(
-        None, max_length=Q_MAX_LENGTH, description=_("按单位名称、简称或统一社会信用代码搜索")
+        None, max_length=Q_MAX_LENGTH, description=_("按单位名称、简称、联系人或联系电话搜索")
     )
