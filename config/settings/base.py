@@ -64,6 +64,8 @@ INSTALLED_APPS = [
     "yizheng.core",
     "yizheng.audit",
     "yizheng.org",
+    "yizheng.followups",
+    "yizheng.proposals",
 ]
 
 MIDDLEWARE = [

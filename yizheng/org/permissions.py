@@ -29,6 +29,21 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "audit.view": frozenset({R.AUDIT_ADMIN}),
     "record_history.view": frozenset({R.STAFF, R.AUDIT_ADMIN}),
     "calendar.manage": frozenset({R.SYSTEM_ADMIN}),
+    # Proposals (提案): role-level rights; yizheng.proposals.permissions narrows them to one proposal (the
+    # proposal office for review/assign/configure, own unit, own proposals).
+    "proposal.draft": frozenset({R.MEMBER, R.COLLECTIVE_AGENT}),
+    "proposal.evaluate": frozenset({R.MEMBER, R.COLLECTIVE_AGENT}),
+    "proposal.view": frozenset({R.STAFF, R.LEADER, R.SUPERVISOR}),
+    "proposal.review": frozenset({R.STAFF}),
+    "proposal.assign": frozenset({R.STAFF}),
+    "proposal.configure": frozenset({R.STAFF}),
+    "proposal.handle": frozenset({R.UNIT_LIAISON, R.UNIT_REVIEWER}),
+    "proposal.supervise": frozenset({R.SUPERVISOR, R.STAFF}),
+    "proposal.stats": frozenset({R.STAFF, R.LEADER, R.SUPERVISOR}),
+    # Follow-ups (跟踪落实): staff track them, the owner unit works them.
+    "followup.view": frozenset({R.STAFF, R.LEADER, R.SUPERVISOR, R.UNIT_LIAISON, R.UNIT_REVIEWER}),
+    "followup.manage": frozenset({R.STAFF}),
+    "followup.handle": frozenset({R.UNIT_LIAISON, R.UNIT_REVIEWER}),
 }
 
 

@@ -1,0 +1,783 @@
+"""Reading proposals, scoped to what the user may see, and the figures of the year.
+
+`proposals_visible_to(user)` is the one scope every list starts from:
+- staff, leaders and supervisors: every proposal of their council tree, except drafts never submitted;
+- members: their own (lead), those they are invited to or co-signed, those merged from theirs, those they are due
+  to rate, and public filed proposals of their council tree;
+- collective agents: their collective's proposals, and public ones;
+- unit users: proposals ever assigned to their unit.
+
+`*_for(user, pk, action)` fetch and authorise in one call: Http404 when the row is outside the user's scope
+(another council, another unit, another member's proposal), PermissionDenied when they can see it but may not
+fire `action`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Coalesce, Concat
+from django.http import Http404
+from django.utils import timezone
+
+from yizheng.audit.models import Event
+from yizheng.audit.selectors import history_for
+from yizheng.org import permissions as org_permissions
+from yizheng.org.models import Membership
+
+from . import permissions as perms
+from . import workflow as wf
+from .models import (
+    AdjustmentRequest,
+    Assignment,
+    ContactRecord,
+    CoSignature,
+    Countersignature,
+    Evaluation,
+    ExtensionRequest,
+    Proposal,
+    Reminder,
+    Reply,
+)
+from .workflow import AssignmentRole, EvaluationStatus, Kind, Rating, ReplyStatus, State
+
+
+def _today() -> date:
+    return timezone.localdate()
+
+
+# --- scope ------------------------------------------------------------------------------------------------
+
+
+def visible_q(user) -> Q:
+    q = Q(pk__in=[])
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return q
+    if org_permissions.grants(user, "proposal.view"):
+        q |= org_permissions.council_q(user, "proposal.view") & ~Q(
+            state=State.DRAFT, submitted_at__isnull=True
+        )
+    member_id = perms.member_id_of(user)
+    public = Q(is_public=True, state__in=sorted(wf.FILED_STATES))
+    if member_id is not None:
+        q |= Q(lead_member_id=member_id)
+        q |= Q(
+            pk__in=CoSignature.objects.filter(
+                member_id=member_id, status__in=[CoSignature.Status.INVITED, CoSignature.Status.ACCEPTED]
+            ).values("proposal_id")
+        )
+        q |= Q(merged_proposals__lead_member_id=member_id)
+        q |= Q(pk__in=Evaluation.objects.filter(member_id=member_id).values("proposal_id"))
+    if perms.agent_scopes(user):
+        q |= perms.agent_q(user)
+        q |= Q(
+            pk__in=Proposal.objects.filter(perms.agent_q(user))
+            .exclude(merged_into=None)
+            .values("merged_into")
+        )
+    if member_id is not None or perms.agent_scopes(user):
+        q |= public & org_permissions.council_q(user, "proposal.draft")
+    units = perms.unit_ids(user)
+    if units:
+        q |= Q(pk__in=Assignment.objects.filter(unit_id__in=sorted(units)).values("proposal_id"))
+    return q
+
+
+def _overdue_assignment_q(today: date) -> Q:
+    """An active answering assignment past its deadline without an approved reply of its round."""
+    approved = Reply.objects.filter(
+        assignment=OuterRef("pk"), round=OuterRef("round"), status=ReplyStatus.APPROVED
+    )
+    return Q(
+        active=True,
+        role__in=sorted(wf.ANSWERING_ROLES),
+        deadline__lt=today,
+        proposal__state__in=sorted(wf.OPEN_HANDLING_STATES),
+    ) & ~Q(Exists(approved))
+
+
+def with_overdue(qs: QuerySet[Proposal], today: date | None = None) -> QuerySet[Proposal]:
+    """Annotate `is_overdue` (some answering unit is past its deadline without an approved reply) and
+    `next_deadline` (the earliest deadline of an active answering assignment still to answer)."""
+    today = today or _today()
+    overdue = Assignment.objects.filter(_overdue_assignment_q(today), proposal=OuterRef("pk"))
+    open_deadlines = (
+        Assignment.objects.filter(proposal=OuterRef("pk"), active=True, role__in=sorted(wf.ANSWERING_ROLES))
+        .exclude(
+            Exists(
+                Reply.objects.filter(
+                    assignment=OuterRef("pk"), round=OuterRef("round"), status=ReplyStatus.APPROVED
+                )
+            )
+        )
+        .order_by("deadline")
+        .values("deadline")[:1]
+    )
+    return qs.annotate(
+        is_overdue=Exists(overdue),
+        next_deadline=Case(
+            When(state__in=sorted(wf.OPEN_HANDLING_STATES), then=Subquery(open_deadlines)),
+            default=Value(None),
+            output_field=models.DateField(),
+        ),
+    )
+
+
+def proposals_visible_to(user, today: date | None = None) -> QuerySet[Proposal]:
+    """The user's proposals, ready for a list: council, submitter, category joined; overdue annotated."""
+    return with_overdue(
+        Proposal.objects.filter(visible_q(user)).select_related(
+            "council", "lead_member", "organization", "committee", "sector", "category", "plenary"
+        ),
+        today,
+    )
+
+
+def proposal_for(user, pk, action: str = "view") -> Proposal:
+    """Fetch and authorise one proposal: 404 outside the user's scope, 403 when they may not fire `action`."""
+    proposal = proposals_visible_to(user).filter(pk=pk).first()
+    if proposal is None:
+        raise Http404
+    if action != "view" and not wf.TRANSITIONS[action].actors & perms.actor_kinds(user, proposal):
+        raise PermissionDenied
+    return proposal
+
+
+def allowed_actions(user, proposal: Proposal) -> list[str]:
+    """Transitions the user may fire on the proposal now (buttons, API links)."""
+    return wf.allowed(proposal.state, perms.actor_kinds(user, proposal))
+
+
+def _child_for(user, qs: QuerySet, pk, action: str, related: str | None):
+    obj = qs.filter(proposal__in=Proposal.objects.filter(visible_q(user)), pk=pk).first()
+    if obj is None:
+        raise Http404
+    if action != "view":
+        kwargs = {related: obj} if related else {}
+        if not wf.TRANSITIONS[action].actors & perms.actor_kinds(user, obj.proposal, **kwargs):
+            raise PermissionDenied
+    return obj
+
+
+def assignment_for(user, pk, action: str = "view") -> Assignment:
+    """An assignment (for unit actions: the user's own unit, active)."""
+    qs = Assignment.objects.select_related("proposal__council", "unit")
+    units = perms.unit_ids(user)
+    obj = _child_for(user, qs, pk, "view", None)
+    if units and not perms.is_proposal_staff(user, obj.proposal.council) and obj.unit_id not in units:
+        raise Http404  # another unit's part of a proposal the user's unit shares
+    if action != "view" and not wf.TRANSITIONS[action].actors & perms.actor_kinds(
+        user, obj.proposal, assignment=obj
+    ):
+        raise PermissionDenied
+    return obj
+
+
+def reply_for(user, pk, action: str = "view") -> Reply:
+    qs = Reply.objects.select_related("proposal__council", "assignment__unit")
+    obj = _child_for(user, qs, pk, "view", None)
+    if action != "view":
+        related = {"assignment": obj.assignment} if action in {"draft_reply", "submit_reply"} else {}
+        if not wf.TRANSITIONS[action].actors & perms.actor_kinds(user, obj.proposal, **related):
+            raise PermissionDenied
+    if action == "view" and obj.status != ReplyStatus.APPROVED:
+        # Drafts are the unit's and the reviewers' business, not the submitters'.
+        kinds = perms.actor_kinds(user, obj.proposal)
+        if not kinds & (wf.UNIT_KINDS | {wf.Actor.PROPOSAL_STAFF, wf.Actor.SUPERVISOR}) and not (
+            org_permissions.grants(user, "proposal.view")
+        ):
+            raise Http404
+    return obj
+
+
+def countersignature_for(user, pk, action: str = "countersign") -> Countersignature:
+    qs = Countersignature.objects.select_related("reply__proposal__council", "assignment__unit")
+    obj = qs.filter(reply__proposal__in=Proposal.objects.filter(visible_q(user)), pk=pk).first()
+    if obj is None:
+        raise Http404
+    if not wf.TRANSITIONS[action].actors & perms.actor_kinds(
+        user, obj.reply.proposal, assignment=obj.assignment
+    ):
+        raise PermissionDenied
+    return obj
+
+
+def cosignature_for(user, pk, action: str = "cosign_respond") -> CoSignature:
+    obj = _child_for(
+        user, CoSignature.objects.select_related("proposal__council", "member"), pk, "view", None
+    )
+    if not wf.TRANSITIONS[action].actors & perms.actor_kinds(user, obj.proposal, cosignature=obj):
+        raise PermissionDenied
+    return obj
+
+
+def evaluation_for(user, pk, action: str = "evaluate") -> Evaluation:
+    qs = Evaluation.objects.select_related("proposal__council", "reply", "member", "source")
+    return _child_for(user, qs, pk, action, "evaluation")
+
+
+def adjustment_request_for(user, pk, action: str = "decide_adjustment") -> AdjustmentRequest:
+    qs = AdjustmentRequest.objects.select_related("assignment__proposal__council", "assignment__unit")
+    obj = qs.filter(assignment__proposal__in=Proposal.objects.filter(visible_q(user)), pk=pk).first()
+    if obj is None:
+        raise Http404
+    if not wf.TRANSITIONS[action].actors & perms.actor_kinds(user, obj.assignment.proposal):
+        raise PermissionDenied
+    return obj
+
+
+def extension_request_for(user, pk, action: str = "decide_extension") -> ExtensionRequest:
+    qs = ExtensionRequest.objects.select_related("assignment__proposal__council", "assignment__unit")
+    obj = qs.filter(assignment__proposal__in=Proposal.objects.filter(visible_q(user)), pk=pk).first()
+    if obj is None:
+        raise Http404
+    if not wf.TRANSITIONS[action].actors & perms.actor_kinds(user, obj.assignment.proposal):
+        raise PermissionDenied
+    return obj
+
+
+def proposal_timeline(user, proposal: Proposal) -> QuerySet[Event]:
+    """The proposal's events, newest first (its timeline). The caller got `proposal` via proposal_for."""
+    return history_for(proposal)
+
+
+# --- queues -----------------------------------------------------------------------------------------------
+
+
+def _staff_proposals(user) -> QuerySet[Proposal]:
+    return proposals_visible_to(user).filter(perms.proposal_staff_q(user))
+
+
+def proposals_review_queue(user) -> QuerySet[Proposal]:
+    """Submitted proposals waiting for the proposal office's review, oldest first."""
+    return _staff_proposals(user).filter(state=State.SUBMITTED).order_by("submitted_at", "pk")
+
+
+def proposals_to_assign(user) -> QuerySet[Proposal]:
+    """Filed proposals without a lead unit: the assignment board."""
+    return _staff_proposals(user).filter(state=State.FILED).order_by("case_scope", "case_number")
+
+
+def proposals_awaiting_conversion(user) -> QuerySet[Proposal]:
+    return _staff_proposals(user).filter(state=State.NOT_FILED, awaiting_conversion=True).order_by("pk")
+
+
+def adjustment_requests_pending(user) -> QuerySet[AdjustmentRequest]:
+    return (
+        AdjustmentRequest.objects.filter(
+            status=AdjustmentRequest.Status.PENDING,
+            assignment__proposal__in=_staff_proposals(user).values("pk"),
+        )
+        .select_related("assignment__proposal", "assignment__unit", "requested_by")
+        .order_by("requested_at")
+    )
+
+
+def extension_requests_pending(user) -> QuerySet[ExtensionRequest]:
+    return (
+        ExtensionRequest.objects.filter(
+            status=ExtensionRequest.Status.PENDING,
+            assignment__proposal__in=_staff_proposals(user).values("pk"),
+        )
+        .select_related("assignment__proposal", "assignment__unit", "requested_by")
+        .order_by("requested_at")
+    )
+
+
+def replies_to_review(user) -> QuerySet[Reply]:
+    """Replies waiting for supervision (督办审核) in councils where the user supervises or is proposal staff."""
+    q = perms.proposal_staff_q(user, "proposal__council")
+    for a in org_permissions.roles_of(user):
+        if a.role == org_permissions.R.SUPERVISOR:
+            q |= Q(proposal__council__path__startswith=a.council.path)
+    return (
+        Reply.objects.filter(q, status=ReplyStatus.UNDER_REVIEW)
+        .select_related("proposal", "assignment__unit")
+        .order_by("submitted_at", "pk")
+    )
+
+
+def countersignatures_pending(user) -> QuerySet[Countersignature]:
+    """Lead replies the user's unit is asked to countersign (会签)."""
+    return (
+        Countersignature.objects.filter(
+            assignment__unit_id__in=sorted(perms.unit_ids(user)),
+            assignment__active=True,
+            status=wf.CountersignStatus.PENDING,
+            reply__status=ReplyStatus.COUNTERSIGNING,
+        )
+        .select_related("reply__proposal", "reply__assignment__unit", "assignment__unit")
+        .order_by("reply__submitted_at", "pk")
+    )
+
+
+def cosign_invitations(user) -> QuerySet[CoSignature]:
+    """Open invitations to co-sign, for a member."""
+    member_id = perms.member_id_of(user)
+    if member_id is None:
+        return CoSignature.objects.none()
+    return (
+        CoSignature.objects.filter(
+            member_id=member_id,
+            status=CoSignature.Status.INVITED,
+            proposal__state__in=[State.DRAFT, State.SUBMITTED],
+        )
+        .select_related("proposal__lead_member", "invited_by")
+        .order_by("proposal__cosign_deadline", "pk")
+    )
+
+
+def evaluations_due(user, today: date | None = None) -> QuerySet[Evaluation]:
+    """Published replies the user is due to rate (as a member, or as agent of a collective)."""
+    today = today or _today()
+    member_id = perms.member_id_of(user)
+    q = Q(member_id=member_id) if member_id is not None else Q(pk__in=[])
+    if perms.agent_scopes(user):
+        q |= Q(member__isnull=True) & perms.agent_q(user, prefix="source__")
+    return (
+        Evaluation.objects.filter(
+            q, status=EvaluationStatus.PENDING, deadline__gte=today, proposal__state=State.REPLIED
+        )
+        .select_related("proposal", "reply__assignment__unit")
+        .order_by("deadline", "pk")
+    )
+
+
+def key_proposals_for_leader(user) -> QuerySet[Proposal]:
+    """Key proposals (重点提案) the leader supervises, with their status and overdue flag."""
+    return (
+        proposals_visible_to(user)
+        .filter(is_key=True, supervising_leaders=user)
+        .order_by("-year", "case_number")
+    )
+
+
+def overdue_assignments(user, today: date | None = None) -> QuerySet[Assignment]:
+    """The overdue board: assignments past their deadline without an approved reply (staff: council tree;
+    unit users: their own units)."""
+    today = today or _today()
+    qs = Assignment.objects.filter(_overdue_assignment_q(today))
+    if org_permissions.grants(user, "proposal.view"):
+        scope = org_permissions.council_q(user, "proposal.view", "proposal__council")
+    else:
+        scope = Q(unit_id__in=sorted(perms.unit_ids(user)))
+    return qs.filter(scope).select_related("proposal", "unit").order_by("deadline", "pk")
+
+
+# --- the unit's inbox -------------------------------------------------------------------------------------
+
+
+def _unit_assignments(user) -> QuerySet[Assignment]:
+    approved = Reply.objects.filter(
+        assignment=OuterRef("pk"), round=OuterRef("round"), status=ReplyStatus.APPROVED
+    )
+    return (
+        Assignment.objects.filter(
+            unit_id__in=sorted(perms.unit_ids(user)),
+            active=True,
+            proposal__state__in=sorted(wf.OPEN_HANDLING_STATES),
+        )
+        .annotate(
+            answered=Case(
+                When(role=AssignmentRole.CO, then=Q(opinion_at__isnull=False)),
+                default=Exists(approved),
+                output_field=models.BooleanField(),
+            ),
+            due=Case(
+                When(role=AssignmentRole.CO, then=F("opinion_deadline")),
+                default=F("deadline"),
+                output_field=models.DateField(),
+            ),
+        )
+        .select_related("proposal", "unit")
+    )
+
+
+INBOX_BUCKETS = ("new", "handling", "due_soon", "overdue", "rehandle")
+
+
+def unit_inbox(user, today: date | None = None, soon_days: int = 7) -> dict[str, QuerySet[Assignment]]:
+    """The unit's inbox in buckets (each an Assignment queryset; every open assignment in exactly one):
+    overdue (past due, unanswered), rehandle (second round), due_soon (due within `soon_days`),
+    new (still inside the adjustment window), handling (the rest). Co units' due date is their opinion
+    deadline; they leave the inbox once they gave their opinion (countersigning has its own queue)."""
+    today = today or _today()
+    base = _unit_assignments(user).filter(answered=False)
+    overdue = Q(due__lt=today)
+    rehandle = ~overdue & Q(round=2)
+    due_soon = ~overdue & ~Q(round=2) & Q(due__lte=today + timedelta(days=soon_days))
+    new = (
+        ~overdue
+        & ~Q(round=2)
+        & ~Q(due__lte=today + timedelta(days=soon_days))
+        & Q(adjustment_deadline__gte=today)
+    )
+    handling = (
+        ~overdue
+        & ~Q(round=2)
+        & ~Q(due__lte=today + timedelta(days=soon_days))
+        & Q(adjustment_deadline__lt=today)
+    )
+    order = ("due", "pk")
+    return {
+        "new": base.filter(new).order_by(*order),
+        "handling": base.filter(handling).order_by(*order),
+        "due_soon": base.filter(due_soon).order_by(*order),
+        "overdue": base.filter(overdue).order_by(*order),
+        "rehandle": base.filter(rehandle).order_by(*order),
+    }
+
+
+def unit_inbox_counts(user, today: date | None = None, soon_days: int = 7) -> dict[str, int]:
+    """Bucket sizes in one aggregate query."""
+    today = today or _today()
+    soon = today + timedelta(days=soon_days)
+    base = _unit_assignments(user).filter(answered=False)
+    return base.aggregate(
+        overdue=Count("pk", filter=Q(due__lt=today)),
+        rehandle=Count("pk", filter=Q(due__gte=today, round=2)),
+        due_soon=Count("pk", filter=Q(due__gte=today, due__lte=soon) & ~Q(round=2)),
+        new=Count("pk", filter=Q(due__gt=soon, adjustment_deadline__gte=today) & ~Q(round=2)),
+        handling=Count("pk", filter=Q(due__gt=soon, adjustment_deadline__lt=today) & ~Q(round=2)),
+    )
+
+
+# --- reminders --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReminderDue:
+    assignment: Assignment
+    kind: str  # "30", "7", "1", "overdue"
+    deadline: date
+
+
+def proposal_reminders_due(today: date | None = None) -> list[ReminderDue]:
+    """Assignments that need a reminder today — before the deadline (each council's reminder days, default
+    30/7/1) or overdue — and have not had that reminder for that deadline yet (see services.reminders_record).
+    Answering units are reminded of their handling deadline; co units of their opinion deadline until they
+    give it. Two queries, whatever the number of assignments."""
+    from .models import ProposalSettings
+
+    today = today or _today()
+    candidates = list(_unit_assignments_all(today))
+    sent = set(
+        Reminder.objects.filter(assignment_id__in=[a.pk for a in candidates]).values_list(
+            "assignment_id", "kind", "deadline"
+        )
+    )
+    days = dict(ProposalSettings.objects.values_list("council_id", "reminder_days"))
+    due: list[ReminderDue] = []
+    for assignment in candidates:
+        kind = wf.reminder_kind(assignment.due, today, days.get(assignment.proposal.council_id) or (30, 7, 1))
+        if kind is None or (assignment.pk, kind, assignment.due) in sent:
+            continue
+        due.append(ReminderDue(assignment, kind, assignment.due))
+    return due
+
+
+def _unit_assignments_all(today: date) -> QuerySet[Assignment]:
+    horizon = today + timedelta(days=366)
+    approved = Reply.objects.filter(
+        assignment=OuterRef("pk"), round=OuterRef("round"), status=ReplyStatus.APPROVED
+    )
+    return (
+        Assignment.objects.filter(active=True, proposal__state__in=sorted(wf.OPEN_HANDLING_STATES))
+        .annotate(
+            answered=Case(
+                When(role=AssignmentRole.CO, then=Q(opinion_at__isnull=False)),
+                default=Exists(approved),
+                output_field=models.BooleanField(),
+            ),
+            due=Case(
+                When(role=AssignmentRole.CO, then=F("opinion_deadline")),
+                default=F("deadline"),
+                output_field=models.DateField(),
+            ),
+        )
+        .filter(answered=False, due__lte=horizon)
+        .select_related("proposal__council", "unit")
+        .order_by("due", "pk")
+    )
+
+
+# --- the year's figures -----------------------------------------------------------------------------------
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return round(100.0 * part / whole, 1) if whole else None
+
+
+def _sector_expr(prefix: str = ""):
+    """The sector a proposal counts under: the collective's sector, the organisation's sector, or the lead
+    member's sector in their latest term."""
+    latest = (
+        Membership.objects.filter(member_id=OuterRef(f"{prefix}lead_member_id"))
+        .order_by("-term__start_date")
+        .values("sector_id")[:1]
+    )
+    return Coalesce(
+        F(f"{prefix}sector_id"),
+        F(f"{prefix}organization__sector_id"),
+        Subquery(latest),
+        output_field=models.BigIntegerField(),
+    )
+
+
+GROUPINGS = ("category", "kind", "sector", "unit")
+
+
+def _group_expr(grouping: str, prefix: str = ""):
+    if grouping == "category":
+        return F(f"{prefix}category_id")
+    if grouping == "kind":
+        return F(f"{prefix}kind")
+    if grouping == "sector":
+        return _sector_expr(prefix)
+    raise ValueError(grouping)
+
+
+def _proposal_counts(qs: QuerySet[Proposal]) -> dict[str, Any]:
+    return dict(
+        received=Count("pk"),
+        filed=Count("pk", filter=Q(filed_at__isnull=False)),
+        handled=Count("pk", filter=Q(state__in=sorted(wf.FILED_STATES))),
+        replied=Count("pk", filter=Q(state__in=[State.REPLIED, State.REHANDLING, State.CLOSED])),
+        closed=Count("pk", filter=Q(state=State.CLOSED)),
+        declined=Count("pk", filter=Q(state=State.NOT_FILED)),
+        merged=Count("pk", filter=Q(state=State.MERGED)),
+        withdrawn=Count("pk", filter=Q(state=State.WITHDRAWN)),
+        converted=Count("pk", filter=Q(conversion_requested_at__isnull=False)),
+        awaiting_conversion=Count("pk", filter=Q(awaiting_conversion=True)),
+        rehandled=Count("pk", filter=Q(round=2)),
+        key_proposals=Count("pk", filter=Q(is_key=True)),
+    )
+
+
+def _reply_counts(classes: list[str]) -> dict[str, Any]:
+    final = Q(status=ReplyStatus.APPROVED, round=F("assignment__round"))
+    first = Q(status=ReplyStatus.APPROVED, round=1)
+    counts = dict(
+        replies=Count("pk", filter=final),
+        first_replies=Count("pk", filter=first),
+        on_time=Count("pk", filter=first & Q(published_at__date__lte=F("assignment__deadline"))),
+    )
+    for code in classes:
+        counts[f"class_{code}"] = Count("pk", filter=final & Q(result=code))
+    return counts
+
+
+def _evaluation_counts() -> dict[str, Any]:
+    final = Q(round=F("proposal__round"))
+    rated = final & Q(status=EvaluationStatus.RATED)
+    counts: dict[str, Any] = dict(
+        evaluations=Count("pk", filter=final),
+        rated=Count("pk", filter=rated),
+        unrated=Count("pk", filter=final & Q(status=EvaluationStatus.UNRATED)),
+        consulted=Count("pk", filter=rated & Q(consulted=True)),
+    )
+    for aspect in ("work", "result"):
+        for rating in Rating.values:
+            counts[f"{aspect}_{rating}"] = Count("pk", filter=rated & Q(**{f"{aspect}_rating": rating}))
+    return counts
+
+
+def _satisfaction(row: dict[str, Any]) -> None:
+    for aspect in ("work", "result"):
+        good = row.get(f"{aspect}_satisfied", 0) + row.get(f"{aspect}_basically_satisfied", 0)
+        row[f"{aspect}_satisfaction_rate"] = _rate(good, row.get("rated", 0))
+
+
+def _classes(row: dict[str, Any], classes: list[str]) -> None:
+    for key in ("replies", "first_replies", "on_time", "rated", *[f"class_{c}" for c in classes]):
+        row.setdefault(key, 0)
+    row["on_time_rate"] = _rate(row["on_time"], row["first_replies"])
+    row["class_shares"] = {c: _rate(row[f"class_{c}"], row["replies"]) for c in classes}
+    _satisfaction(row)
+
+
+def _derive(row: dict[str, Any], classes: list[str]) -> dict[str, Any]:
+    """Rates of a proposal-level row (total, or one category / kind / sector)."""
+    row = dict(row)
+    for key in ("received", "filed", "handled", "replied", "submitters", "met"):
+        row.setdefault(key, 0)
+    row["filing_rate"] = _rate(row["filed"], row["received"])
+    row["reply_rate"] = _rate(row["replied"], row["handled"])
+    row["contact_rate"] = _rate(row["met"], row["submitters"])
+    _classes(row, classes)
+    return row
+
+
+def _submitter_counts(handled: QuerySet[Proposal], grouping: str | None = None) -> tuple[dict, dict]:
+    """Submitters of handled proposals (the lead member or the collective, plus accepted co-signers) and how
+    many of them the units met face to face (见面), per group key (one total under key 0 without grouping)."""
+
+    def key(prefix: str = ""):
+        return _group_expr(grouping, prefix) if grouping else Value(0)
+
+    def counted(qs, prefix: str = "", n=None) -> dict:
+        grouped = qs.order_by().annotate(g=key(prefix)).values("g")
+        return dict(grouped.annotate(n=n or Count("pk")).values_list("g", "n"))
+
+    leads = counted(handled)
+    cosigners = counted(
+        CoSignature.objects.filter(status=CoSignature.Status.ACCEPTED, proposal__in=handled.values("pk")),
+        "proposal__",
+    )
+    through = ContactRecord.members_met.through
+    met_members = counted(
+        through.objects.filter(
+            contactrecord__method__in=ContactRecord.FACE_TO_FACE,
+            contactrecord__assignment__proposal__in=handled.values("pk"),
+        ),
+        "contactrecord__assignment__proposal__",
+        Count(_pair("contactrecord__assignment__proposal_id", "member_id"), distinct=True),
+    )
+    met_collective = counted(
+        handled.filter(kind=Kind.COLLECTIVE).filter(
+            Exists(
+                ContactRecord.objects.filter(
+                    assignment__proposal=OuterRef("pk"),
+                    collective_met=True,
+                    method__in=ContactRecord.FACE_TO_FACE,
+                )
+            )
+        )
+    )
+    submitters = {g: leads.get(g, 0) + cosigners.get(g, 0) for g in set(leads) | set(cosigners)}
+    met = {
+        g: met_members.get(g, 0) + met_collective.get(g, 0) for g in set(met_members) | set(met_collective)
+    }
+    return submitters, met
+
+
+def _pair(a: str, b: str):
+    """ "<a>:<b>" as text, to count distinct pairs."""
+    return Concat(Cast(a, models.CharField()), Value(":"), Cast(b, models.CharField()))
+
+
+def proposal_year_summary(user, council, year: int) -> dict[str, Any]:
+    """The figures of an annual proposal report, for one council (and those below it) and year: received,
+    filed and filing rate, declined / merged / withdrawn / converted, reply rate, on-time rate, contact rate
+    (见面率), satisfaction rates on work and result, result-class shares — in total and grouped by category,
+    kind, sector and unit. Every figure comes from aggregate queries."""
+    from .services import proposal_settings_get
+
+    if not org_permissions.can(user, "proposal.stats", council):
+        raise PermissionDenied
+    classes = [c["code"] for c in proposal_settings_get(council).result_classes]
+    base = Proposal.objects.filter(
+        council__path__startswith=council.path, year=year, submitted_at__isnull=False
+    )
+    handled = base.filter(state__in=sorted(wf.FILED_STATES))
+    replies = Reply.objects.filter(proposal__in=handled.values("pk"))
+    evaluations = Evaluation.objects.filter(proposal__in=handled.values("pk"))
+
+    total = base.aggregate(**_proposal_counts(base))
+    total.update(replies.aggregate(**_reply_counts(classes)))
+    total.update(evaluations.aggregate(**_evaluation_counts()))
+    submitters, met = _submitter_counts(handled)
+    total["submitters"], total["met"] = submitters.get(0, 0), met.get(0, 0)
+    summary: dict[str, Any] = {
+        "council": council,
+        "year": year,
+        "classes": classes,
+        "total": _derive(total, classes),
+    }
+
+    for grouping in ("category", "kind", "sector"):
+        rows: dict[Any, dict[str, Any]] = {}
+
+        def merge(pairs, rows=rows):
+            for pair in pairs:
+                g = pair.pop("g")
+                rows.setdefault(g, {}).update(pair)
+
+        merge(
+            base.order_by().annotate(g=_group_expr(grouping)).values("g").annotate(**_proposal_counts(base))
+        )
+        merge(
+            replies.order_by()
+            .annotate(g=_group_expr(grouping, "proposal__"))
+            .values("g")
+            .annotate(**_reply_counts(classes))
+        )
+        merge(
+            evaluations.order_by()
+            .annotate(g=_group_expr(grouping, "proposal__"))
+            .values("g")
+            .annotate(**_evaluation_counts())
+        )
+        subs, met_g = _submitter_counts(handled, grouping)
+        for g in set(subs) | set(met_g):
+            rows.setdefault(g, {}).update(submitters=subs.get(g, 0), met=met_g.get(g, 0))
+        labels = _group_labels(grouping, rows)
+        summary[grouping] = [
+            {"key": g, "label": labels.get(g, "—"), **_derive(r, classes)}
+            for g, r in sorted(rows.items(), key=lambda kv: (kv[0] is None, str(labels.get(kv[0], ""))))
+        ]
+
+    summary["unit"] = _unit_rows(handled, classes)
+    return summary
+
+
+def _group_labels(grouping: str, keys) -> dict[Any, str]:
+    """Names of the group keys, in one query."""
+    from yizheng.org.models import Sector
+
+    from .models import Category
+
+    keys = [k for k in keys if k is not None]
+    if grouping == "kind":
+        return {k: str(Kind(k).label) for k in keys}
+    model = {"category": Category, "sector": Sector}[grouping]
+    return dict(model.objects.filter(pk__in=keys).values_list("pk", "name"))
+
+
+def _unit_rows(handled: QuerySet[Proposal], classes: list[str]) -> list[dict[str, Any]]:
+    """Per answering unit (lead or separate): assignments, replies (reply rate), replies on time, assignments
+    whose unit met the submitters face to face (contact rate), result classes, and the satisfaction of the
+    ratings of its replies."""
+    assignments = Assignment.objects.filter(
+        proposal__in=handled.values("pk"), role__in=sorted(wf.ANSWERING_ROLES), active=True
+    )
+    face_to_face = ContactRecord.objects.filter(
+        assignment=OuterRef("pk"), method__in=ContactRecord.FACE_TO_FACE
+    )
+    rows: dict[Any, dict[str, Any]] = {}
+    for pair in (
+        assignments.order_by()
+        .values("unit_id", "unit__name")
+        .annotate(assigned=Count("pk"), met_assignments=Count("pk", filter=Q(Exists(face_to_face))))
+    ):
+        rows[pair["unit_id"]] = {"label": pair.pop("unit__name"), **pair}
+    replies = Reply.objects.filter(assignment__in=assignments.values("pk"))
+    for pair in replies.order_by().values("assignment__unit_id").annotate(**_reply_counts(classes)):
+        rows.setdefault(pair.pop("assignment__unit_id"), {}).update(pair)
+    evaluations = Evaluation.objects.filter(reply__assignment__in=assignments.values("pk"))
+    for pair in evaluations.order_by().values("reply__assignment__unit_id").annotate(**_evaluation_counts()):
+        rows.setdefault(pair.pop("reply__assignment__unit_id"), {}).update(pair)
+    out = []
+    for unit_id, row in sorted(rows.items(), key=lambda kv: str(kv[1].get("label", ""))):
+        row.pop("unit_id", None)
+        _classes(row, classes)
+        row["reply_rate"] = _rate(row["replies"], row.get("assigned", 0))
+        row["contact_rate"] = _rate(row.get("met_assignments", 0), row.get("assigned", 0))
+        out.append({"key": unit_id, **row})
+    return out
