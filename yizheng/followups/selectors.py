@@ -34,9 +34,12 @@ def with_overdue(qs: QuerySet[FollowUp], today: date | None = None) -> QuerySet[
     )
 
 
-def followups_visible_to(user) -> QuerySet[FollowUp]:
+def followups_visible_to(user, today: date | None = None) -> QuerySet[FollowUp]:
+    """Follow-ups of the user's councils (staff, leaders, supervisors), of their unit, or their own; with
+    `is_overdue` annotated."""
     return with_overdue(
-        FollowUp.objects.filter(perms.visible_q(user)).select_related("council", "owner_unit", "owner_user")
+        FollowUp.objects.filter(perms.visible_q(user)).select_related("council", "owner_unit", "owner_user"),
+        today,
     )
 
 
@@ -67,4 +70,4 @@ def followups_for_source(user, source: models.Model) -> QuerySet[FollowUp]:
 
 
 def followups_overdue(user, today: date | None = None) -> QuerySet[FollowUp]:
-    return followups_visible_to(user).filter(is_overdue=True).order_by("due_date", "pk")
+    return followups_visible_to(user, today).filter(is_overdue=True).order_by("due_date", "pk")

@@ -82,7 +82,11 @@ def visible_q(user) -> Q:
                 member_id=member_id, status__in=[CoSignature.Status.INVITED, CoSignature.Status.ACCEPTED]
             ).values("proposal_id")
         )
-        q |= Q(merged_proposals__lead_member_id=member_id)
+        q |= Q(
+            pk__in=Proposal.objects.filter(lead_member_id=member_id)
+            .exclude(merged_into=None)
+            .values("merged_into")
+        )
         q |= Q(pk__in=Evaluation.objects.filter(member_id=member_id).values("proposal_id"))
     if perms.agent_scopes(user):
         q |= perms.agent_q(user)
@@ -136,6 +140,14 @@ def with_overdue(qs: QuerySet[Proposal], today: date | None = None) -> QuerySet[
             default=Value(None),
             output_field=models.DateField(),
         ),
+    )
+
+
+def with_assignment_overdue(qs: QuerySet[Assignment], today: date | None = None) -> QuerySet[Assignment]:
+    """Annotate assignments with `is_overdue` (active answering unit past its deadline, no approved reply)."""
+    today = today or _today()
+    return qs.annotate(
+        is_overdue=Exists(Assignment.objects.filter(_overdue_assignment_q(today), pk=OuterRef("pk")))
     )
 
 
