@@ -39,7 +39,7 @@ from django.utils import timezone
 from yizheng.audit.models import Event
 from yizheng.audit.selectors import history_for
 from yizheng.org import permissions as org_permissions
-from yizheng.org.models import Membership
+from yizheng.org.models import Member, Membership
 
 from . import permissions as perms
 from . import workflow as wf
@@ -174,6 +174,44 @@ def proposal_for(user, pk, action: str = "view") -> Proposal:
 def allowed_actions(user, proposal: Proposal) -> list[str]:
     """Transitions the user may fire on the proposal now (buttons, API links)."""
     return wf.allowed(proposal.state, perms.actor_kinds(user, proposal))
+
+
+def proposal_case_labels(proposals) -> dict[int, str]:
+    """{proposal pk: "第0001号"} for rows of a list, with one query for their councils' number formats."""
+    from .models import ProposalSettings
+
+    rows = list(proposals)
+    formats = dict(
+        ProposalSettings.objects.filter(council_id__in={p.council_id for p in rows}).values_list(
+            "council_id", "case_number_format"
+        )
+    )
+    default = ProposalSettings._meta.get_field("case_number_format").default
+    return {p.pk: wf.case_label(formats.get(p.council_id, default), p.case_number, p.year) for p in rows}
+
+
+def proposal_submitters(proposal: Proposal) -> list[tuple[Proposal, Member | None]]:
+    """(source proposal, member) for every submitter: the lead member or the collective (member None),
+    accepted co-signers, and the same for each proposal merged into this one. A member appears once."""
+    out: list[tuple[Proposal, Member | None]] = []
+    seen: set[int] = set()
+    sources = [
+        proposal,
+        *Proposal.objects.filter(merged_into=proposal).select_related("lead_member").order_by("pk"),
+    ]
+    for source in sources:
+        if source.kind == Kind.COLLECTIVE:
+            out.append((source, None))
+        elif source.lead_member_id not in seen:
+            seen.add(source.lead_member_id)
+            out.append((source, source.lead_member))
+        for cosignature in source.cosignatures.filter(status=CoSignature.Status.ACCEPTED).select_related(
+            "member"
+        ):
+            if cosignature.member_id not in seen:
+                seen.add(cosignature.member_id)
+                out.append((source, cosignature.member))
+    return out
 
 
 def _child_for(user, qs: QuerySet, pk, action: str, related: str | None):

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from yizheng.audit.services import diff, event_record
 from yizheng.core.errors import ApplicationError, ConflictError, TransitionNotAllowed
+from yizheng.followups.services import followup_create
 from yizheng.org import permissions as org_permissions
 from yizheng.org.models import Council, Member, MemberGroup, Plenary, Role, Unit
 
@@ -48,6 +49,7 @@ from .models import (
     Reply,
 )
 from .richtext import plain_text, sanitize
+from .selectors import proposal_submitters
 from .uploads import check_upload
 from .workflow import AssignmentRole, EvaluationStatus, Kind, ReplyStatus, State
 
@@ -123,10 +125,22 @@ def _required(value: str, field: str, message: str) -> str:
 
 
 def _lock_assignment(assignment: Assignment, locked: Proposal) -> Assignment:
-    found = Assignment.objects.select_for_update().select_related("unit").get(pk=assignment.pk)
+    found = Assignment.objects.select_for_update(of=("self",)).select_related("unit").get(pk=assignment.pk)
     if found.proposal_id != locked.pk:
         raise PermissionDenied
     return found
+
+
+def _begin_unit(
+    actor, assignment: Assignment, transition: str, *, expected_version: int | None = None
+) -> tuple[Proposal, Assignment, wf.Transition]:
+    """`_begin` for a unit's work on one assignment: the assignment is locked and re-read too, so a unit whose
+    assignment was just ended (adjustment granted) is refused."""
+    locked = _lock(Proposal(pk=assignment.proposal_id))
+    found = _lock_assignment(assignment, locked)
+    t = wf.check(transition, locked.state, perms.actor_kinds(actor, locked, assignment=found))
+    _check_version(locked, expected_version)
+    return locked, found, t
 
 
 # --- settings and categories ------------------------------------------------------------------------------
@@ -1087,8 +1101,7 @@ def proposal_request_adjustment(
 ) -> AdjustmentRequest:
     """A unit asks to be re-routed, within the adjustment window (working days from assignment)."""
     with transaction.atomic():
-        locked, _t = _begin(actor, assignment.proposal, "request_adjustment", assignment=assignment)
-        found = _lock_assignment(assignment, locked)
+        locked, found, _t = _begin_unit(actor, assignment, "request_adjustment")
         reason = _required(reason, "reason", _("请写明申请调整的理由"))
         if not wf.adjustment_window_open(_today(), found.adjustment_deadline):
             raise ApplicationError(
@@ -1195,8 +1208,7 @@ def proposal_record_contact(
     """沟通: a contact of the unit with the submitters (date, method, people, summary, whom it met)."""
     members_met = list(members_met)
     with transaction.atomic():
-        locked, _t = _begin(actor, assignment.proposal, "record_contact", assignment=assignment)
-        found = _lock_assignment(assignment, locked)
+        locked, found, _t = _begin_unit(actor, assignment, "record_contact")
         if method not in ContactRecord.Method.values:
             raise ApplicationError(_("请选择沟通方式"), errors={"method": [_("请选择沟通方式")]})
         if date is None or date > _today():
@@ -1236,8 +1248,7 @@ def proposal_record_contact(
 def proposal_give_co_opinion(*, actor, assignment: Assignment, opinion: str) -> Assignment:
     """A co unit sends its opinion to the lead unit (may be revised until the lead reply is approved)."""
     with transaction.atomic():
-        locked, _t = _begin(actor, assignment.proposal, "give_co_opinion", assignment=assignment)
-        found = _lock_assignment(assignment, locked)
+        locked, found, _t = _begin_unit(actor, assignment, "give_co_opinion")
         found.opinion = sanitize(_required(opinion, "opinion", _("请填写协办意见")))
         found.opinion_at = _now()
         found.save(update_fields=["opinion", "opinion_at"])
@@ -1267,8 +1278,7 @@ def proposal_request_extension(
 ) -> ExtensionRequest:
     """延期申请: a new deadline, at most the hard-case maximum from assignment."""
     with transaction.atomic():
-        locked, _t = _begin(actor, assignment.proposal, "request_extension", assignment=assignment)
-        found = _lock_assignment(assignment, locked)
+        locked, found, _t = _begin_unit(actor, assignment, "request_extension")
         reason = _required(reason, "reason", _("请写明延期理由"))
         if requested_deadline is None:
             raise ApplicationError(_("请填写申请延至的日期"), errors={"requested_deadline": [""]})
@@ -1356,14 +1366,7 @@ def proposal_draft_reply(
 ) -> Reply:
     """Write or revise the answering unit's reply letter for the current round."""
     with transaction.atomic():
-        locked, _t = _begin(
-            actor,
-            assignment.proposal,
-            "draft_reply",
-            assignment=assignment,
-            expected_version=expected_version,
-        )
-        found = _lock_assignment(assignment, locked)
+        locked, found, _t = _begin_unit(actor, assignment, "draft_reply", expected_version=expected_version)
         if found.round != locked.round:
             raise TransitionNotAllowed(_("本单位的答复已审定,无需重新办理"))
         classes = proposal_settings_get(locked.council).result_classes
@@ -1400,14 +1403,12 @@ def proposal_draft_reply(
 def proposal_submit_reply(*, actor, reply: Reply, expected_version: int | None = None) -> Reply:
     """Send the reply on: to the co units for countersigning (lead reply with co units), else to supervision."""
     with transaction.atomic():
-        locked, _t = _begin(
-            actor,
-            reply.proposal,
-            "submit_reply",
-            assignment=reply.assignment,
-            expected_version=expected_version,
+        locked, _assignment, _t = _begin_unit(
+            actor, reply.assignment, "submit_reply", expected_version=expected_version
         )
-        found = Reply.objects.select_for_update().get(pk=reply.pk)
+        found = (
+            Reply.objects.select_for_update(of=("self",)).select_related("assignment__unit").get(pk=reply.pk)
+        )
         wf.reply_check("submit", found.status)
         if found.round != locked.round:
             raise TransitionNotAllowed(_("这是上一轮的答复,不能再提交"))
@@ -1417,10 +1418,10 @@ def proposal_submit_reply(*, actor, reply: Reply, expected_version: int | None =
         co = []
         if found.assignment.role == AssignmentRole.LEAD:
             co = list(locked.assignments.filter(active=True, role=AssignmentRole.CO))
-        for assignment in co:
+        for co_assignment in co:
             Countersignature.objects.update_or_create(
                 reply=found,
-                assignment=assignment,
+                assignment=co_assignment,
                 defaults={
                     "status": wf.CountersignStatus.PENDING,
                     "comment": "",
@@ -1454,11 +1455,9 @@ def proposal_countersign(
 ) -> Countersignature:
     """会签: a co unit signs the lead reply, or returns it with comments."""
     with transaction.atomic():
-        locked, _t = _begin(
-            actor, countersignature.reply.proposal, "countersign", assignment=countersignature.assignment
-        )
+        locked, _assignment, _t = _begin_unit(actor, countersignature.assignment, "countersign")
         found = (
-            Countersignature.objects.select_for_update()
+            Countersignature.objects.select_for_update(of=("self",))
             .select_related("reply", "assignment__unit")
             .get(pk=countersignature.pk)
         )
@@ -1491,30 +1490,6 @@ def proposal_countersign(
     return found
 
 
-def _submitters(proposal: Proposal) -> list[tuple[Proposal, Member | None]]:
-    """(source proposal, member) for every submitter: the lead member or the collective (member None),
-    accepted co-signers, and the same for each proposal merged into this one. A member appears once."""
-    out: list[tuple[Proposal, Member | None]] = []
-    seen: set[int] = set()
-    sources = [
-        proposal,
-        *Proposal.objects.filter(merged_into=proposal).select_related("lead_member").order_by("pk"),
-    ]
-    for source in sources:
-        if source.kind == Kind.COLLECTIVE:
-            out.append((source, None))
-        elif source.lead_member_id not in seen:
-            seen.add(source.lead_member_id)
-            out.append((source, source.lead_member))
-        for cosignature in source.cosignatures.filter(status=CoSignature.Status.ACCEPTED).select_related(
-            "member"
-        ):
-            if cosignature.member_id not in seen:
-                seen.add(cosignature.member_id)
-                out.append((source, cosignature.member))
-    return out
-
-
 def _publish(actor, locked: Proposal, config: ProposalSettings) -> list[Evaluation]:
     """答复: every submitter is due to rate each approved reply of the round, within the evaluation window."""
     today = _today()
@@ -1526,7 +1501,7 @@ def _publish(actor, locked: Proposal, config: ProposalSettings) -> list[Evaluati
         assignment__active=True,
         assignment__round=locked.round,
     )
-    submitters = _submitters(locked)
+    submitters = proposal_submitters(locked)
     created = []
     for reply in replies:
         for source, member in submitters:
@@ -1569,7 +1544,9 @@ def proposal_supervise_review(
     rate it — or send it back to the unit with a note."""
     with transaction.atomic():
         locked, _t = _begin(actor, reply.proposal, "supervise_review", expected_version=expected_version)
-        found = Reply.objects.select_for_update().select_related("assignment__unit").get(pk=reply.pk)
+        found = (
+            Reply.objects.select_for_update(of=("self",)).select_related("assignment__unit").get(pk=reply.pk)
+        )
         wf.reply_check("review", found.status)
         config = proposal_settings_get(locked.council)
         now = _now()
@@ -1760,7 +1737,7 @@ def proposal_rehandle(
     return locked
 
 
-def _mark_unrated(actor, locked: Proposal, evaluations: list[Evaluation], today: date) -> list[int]:
+def _mark_unrated(evaluations: list[Evaluation], today: date) -> list[int]:
     expired = [e.pk for e in evaluations if e.status == EvaluationStatus.PENDING and e.deadline < today]
     if expired:
         Evaluation.objects.filter(pk__in=expired).update(status=EvaluationStatus.UNRATED)
@@ -1774,14 +1751,12 @@ def proposal_close(*, actor, proposal: Proposal, expected_version: int | None = 
     """办结, when every rating is in or its window has passed (those are recorded as unrated, never as
     satisfied). Every commitment of an approved reply whose class requires commitments (B) becomes a follow-up
     (回头看) owned by that reply's unit, due on the promised date."""
-    from yizheng.followups.services import followup_create
-
     with transaction.atomic():
         locked, t = _begin(actor, proposal, "close", expected_version=expected_version)
         today = _today()
         evaluations = list(Evaluation.objects.select_for_update().filter(proposal=locked))
         wf.may_close(locked.round, _views(evaluations), today)
-        unrated = _mark_unrated(actor, locked, evaluations, today)
+        unrated = _mark_unrated(evaluations, today)
         config = proposal_settings_get(locked.council)
         committing = {c["code"] for c in config.result_classes if c.get("requires_commitments")}
         final = Reply.objects.filter(
@@ -1838,7 +1813,7 @@ def evaluations_mark_unrated(*, today: date | None = None) -> int:
         with transaction.atomic():
             locked = _lock(Proposal(pk=proposal_id))
             evaluations = list(Evaluation.objects.select_for_update().filter(proposal=locked))
-            expired = _mark_unrated(None, locked, evaluations, today)
+            expired = _mark_unrated(evaluations, today)
             if expired:
                 _record(
                     None,

@@ -471,3 +471,12 @@ def test_timeline_lists_the_proposals_events(world):
     actions = list(sel.proposal_timeline(world.staff, p).values_list("action", flat=True))
     assert actions == ["proposal.file", "proposal.submit", "proposal.create"]
     refresh(p)
+
+
+def test_case_labels_and_submitters_for_display(world, django_assert_num_queries):
+    a, b = filed(world), filed(world, kind="joint")
+    with django_assert_num_queries(1):
+        labels = sel.proposal_case_labels([a, b])
+    assert labels == {a.pk: "第0001号", b.pk: "第0002号"}
+    assert [(src.pk, m.name if m else None) for src, m in sel.proposal_submitters(b)] == [
+        (b.pk, "张委员"), (b.pk, "李委员")]  # fmt: skip
