@@ -430,6 +430,23 @@ def overdue_assignments(user, today: date | None = None) -> QuerySet[Assignment]
     return qs.filter(scope).select_related("proposal", "unit").order_by("deadline", "pk")
 
 
+def first_contact_overdue(user, today: date | None = None) -> QuerySet[Assignment]:
+    """Answering assignments past their first-contact deadline (首次沟通, working days after assignment) with no
+    contact recorded yet — staff: their council tree; unit users: their own units."""
+    today = today or _today()
+    qs = Assignment.objects.filter(
+        active=True,
+        role__in=sorted(wf.ANSWERING_ROLES),
+        first_contact_deadline__lt=today,
+        proposal__state__in=sorted(wf.OPEN_HANDLING_STATES),
+    ).exclude(Exists(ContactRecord.objects.filter(assignment=OuterRef("pk"))))
+    if org_permissions.grants(user, "proposal.view"):
+        scope = org_permissions.council_q(user, "proposal.view", "proposal__council")
+    else:
+        scope = Q(unit_id__in=sorted(perms.unit_ids(user)))
+    return qs.filter(scope).select_related("proposal", "unit").order_by("first_contact_deadline", "pk")
+
+
 # --- the unit's inbox -------------------------------------------------------------------------------------
 
 

@@ -480,3 +480,15 @@ def test_case_labels_and_submitters_for_display(world, django_assert_num_queries
     assert labels == {a.pk: "第0001号", b.pk: "第0002号"}
     assert [(src.pk, m.name if m else None) for src, m in sel.proposal_submitters(b)] == [
         (b.pk, "张委员"), (b.pk, "李委员")]  # fmt: skip
+
+
+def test_first_contact_expected_within_the_working_days(world, clock):
+    p = handling(world)  # first contact due 2025-09-15 (10 working days)
+    lead = assignment(p, world.lead_unit)
+    assert list(sel.first_contact_overdue(world.staff, today=dt.date(2025, 9, 15))) == []
+    assert list(sel.first_contact_overdue(world.staff, today=dt.date(2025, 9, 16))) == [lead]
+    assert list(sel.first_contact_overdue(world.lead_liaison, today=dt.date(2025, 9, 16))) == [lead]
+    assert list(sel.first_contact_overdue(world.stranger_liaison, today=dt.date(2025, 9, 16))) == []
+    s.proposal_record_contact(actor=world.lead_liaison, assignment=lead, date=clock.today, method="phone",
+                              summary="电话沟通")  # fmt: skip
+    assert list(sel.first_contact_overdue(world.staff, today=dt.date(2025, 9, 16))) == []
