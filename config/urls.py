@@ -21,6 +21,8 @@ urlpatterns = [
     path("org/", include("yizheng.org.urls")),
     path("audit/", include("yizheng.audit.urls")),
     path("calendar/", include("yizheng.core.urls_calendar")),
+    path("proposals/", include("yizheng.proposals.urls")),
+    path("followups/", include("yizheng.followups.urls")),
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),
 ]

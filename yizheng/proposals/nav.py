@@ -1,0 +1,15 @@
+"""Navigation entries of the proposal screens; each shows only to roles that may use it."""
+
+from django.utils.translation import gettext_lazy as _
+
+from yizheng.core.navigation import NavEntry, register
+
+register(
+    NavEntry(_("我的提案"), "proposal_mine", "proposal.draft", 10),
+    NavEntry(_("提案"), "proposal_list", "proposal.view", 11),
+    NavEntry(_("提案审查"), "proposal_review_queue", "proposal.review", 12),
+    NavEntry(_("交办与督办"), "proposal_assign_board", "proposal.assign", 13),
+    NavEntry(_("提案办理"), "unit_inbox", "proposal.handle", 14),
+    NavEntry(_("答复审核"), "reply_review_queue", "proposal.supervise", 15),
+    NavEntry(_("提案统计"), "proposal_summary", "proposal.stats", 16),
+)
