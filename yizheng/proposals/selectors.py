@@ -848,3 +848,92 @@ def _unit_rows(handled: QuerySet[Proposal], classes: list[str]) -> list[dict[str
         row["contact_rate"] = _rate(row.get("met_assignments", 0), row.get("assigned", 0))
         out.append({"key": unit_id, **row})
     return out
+
+
+# --- handling screens (assignment board, overdue board, key proposals, unit workspace) ---------------------
+
+
+def overdue_board(user, unit_id: int | None = None, today: date | None = None) -> QuerySet[Assignment]:
+    """The overdue board rows: `overdue_assignments`, optionally one unit, each annotated with `contacted`
+    (the unit has recorded a contact with the submitters)."""
+    qs = overdue_assignments(user, today).annotate(
+        contacted=Exists(ContactRecord.objects.filter(assignment=OuterRef("pk")))
+    )
+    if unit_id:
+        qs = qs.filter(unit_id=unit_id)
+    return qs
+
+
+def key_proposals_supervised(user, today: date | None = None) -> QuerySet[Proposal]:
+    """Key proposals (重点提案) in the proposal staff's councils, with their supervising leaders."""
+    return (
+        _staff_proposals(user)
+        .filter(is_key=True)
+        .prefetch_related("supervising_leaders")
+        .order_by("-year", "case_scope", "case_number")
+    )
+
+
+def latest_events(proposals, per_proposal: int = 3) -> dict[int, list[Event]]:
+    """{proposal pk: its newest events} for rows of a list, in one query. The caller got the proposals from a
+    scoped selector."""
+    rows = list(proposals)
+    out: dict[int, list[Event]] = {p.pk: [] for p in rows}
+    if not rows:
+        return out
+    events = Event.objects.filter(
+        target_type=Proposal._meta.label_lower, target_id__in=[str(p.pk) for p in rows]
+    ).order_by("-seq")[: per_proposal * len(rows) * 10]
+    for event in events:
+        bucket = out.get(int(event.target_id))
+        if bucket is not None and len(bucket) < per_proposal:
+            bucket.append(event)
+    return out
+
+
+def assignment_history(user, assignment: Assignment) -> QuerySet[Event]:
+    """The events of the assignment's proposal that concern its unit (the unit's actions and the staff's
+    decisions on them), newest first. The caller got `assignment` via assignment_for."""
+    return history_for(assignment.proposal).filter(payload__unit=str(assignment.unit))
+
+
+def assignment_workspace(user, assignment: Assignment) -> dict[str, Any]:
+    """What the unit's workspace shows beside the assignment: the current-round reply of an answering unit with
+    its countersignatures, the lead reply a co unit is asked to countersign, the co units' opinions (for the
+    lead), the contacts, and the pending adjustment / extension requests."""
+    proposal = assignment.proposal
+    reply = (
+        Reply.objects.filter(assignment=assignment, round=assignment.round)
+        .prefetch_related("countersignatures__assignment__unit")
+        .first()
+        if assignment.role in wf.ANSWERING_ROLES
+        else None
+    )
+    lead_reply = None
+    my_countersignature = None
+    if assignment.role == AssignmentRole.CO:
+        my_countersignature = (
+            Countersignature.objects.filter(assignment=assignment)
+            .select_related("reply__assignment__unit")
+            .order_by("-reply__round", "-pk")
+            .first()
+        )
+        lead_reply = my_countersignature.reply if my_countersignature else None
+    co_opinions = []
+    if assignment.role == AssignmentRole.LEAD:
+        co_opinions = list(
+            Assignment.objects.filter(proposal=proposal, role=AssignmentRole.CO, active=True)
+            .select_related("unit")
+            .order_by("pk")
+        )
+    return {
+        "reply": reply,
+        "lead_reply": lead_reply,
+        "my_countersignature": my_countersignature,
+        "co_opinions": co_opinions,
+        "contacts": list(
+            assignment.contacts.prefetch_related("members_met").order_by("-date", "-pk")
+        ),
+        "adjustments": list(assignment.adjustment_requests.order_by("-requested_at")),
+        "extensions": list(assignment.extension_requests.order_by("-requested_at")),
+    }
