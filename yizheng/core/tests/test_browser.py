@@ -52,7 +52,9 @@ def test_every_role_sees_its_navigation_and_home(live_server):
         screenshot(page, "00-login")
         for username, expected in EXPECTED_NAV.items():
             _login(page, base, username)
-            shown = set(page.locator("#mainnav a[data-nav]").evaluate_all("els => els.map(e => e.dataset.nav)"))
+            shown = set(
+                page.locator("#mainnav a[data-nav]").evaluate_all("els => els.map(e => e.dataset.nav)")
+            )
             shown.discard("home")
             assert expected <= shown, f"{username} misses {expected - shown}"
             assert not (shown & (ALL_AREAS - expected)), f"{username} sees {shown & (ALL_AREAS - expected)}"
