@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "yizheng.org",
     "yizheng.followups",
     "yizheng.proposals",
+    "yizheng.reports",
 ]
 
 MIDDLEWARE = [
