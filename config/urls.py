@@ -23,6 +23,7 @@ urlpatterns = [
     path("calendar/", include("yizheng.core.urls_calendar")),
     path("proposals/", include("yizheng.proposals.urls")),
     path("followups/", include("yizheng.followups.urls")),
+    path("notifications/", include("yizheng.notifications.urls")),
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),
 ]

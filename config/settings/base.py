@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "yizheng.org",
     "yizheng.followups",
     "yizheng.proposals",
+    "yizheng.notifications",
     "yizheng.reports",
 ]
 
