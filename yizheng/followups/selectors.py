@@ -71,3 +71,15 @@ def followups_for_source(user, source: models.Model) -> QuerySet[FollowUp]:
 
 def followups_overdue(user, today: date | None = None) -> QuerySet[FollowUp]:
     return followups_visible_to(user, today).filter(is_overdue=True).order_by("due_date", "pk")
+
+
+def followups_filtered(
+    user, *, status: str | None = None, overdue: bool | None = None, today: date | None = None
+) -> QuerySet[FollowUp]:
+    """`followups_visible_to` by status and overdue flag, soonest due first (the API's list)."""
+    rows = followups_visible_to(user, today)
+    if status:
+        rows = rows.filter(status=status)
+    if overdue is not None:
+        rows = rows.filter(is_overdue=overdue)
+    return rows.order_by("due_date", "pk")

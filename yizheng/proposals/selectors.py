@@ -14,6 +14,7 @@ fire `action`.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -937,3 +938,405 @@ def assignment_workspace(user, assignment: Assignment) -> dict[str, Any]:
         "adjustments": list(assignment.adjustment_requests.order_by("-requested_at")),
         "extensions": list(assignment.extension_requests.order_by("-requested_at")),
     }
+
+
+# --- the JSON API -----------------------------------------------------------------------------------------
+
+
+def proposals_filtered(
+    user,
+    *,
+    year: int | None = None,
+    state: str | None = None,
+    kind: str | None = None,
+    category: int | None = None,
+    unit: int | None = None,
+    is_key: bool | None = None,
+    overdue: bool | None = None,
+    q: str = "",
+    today: date | None = None,
+) -> QuerySet[Proposal]:
+    """`proposals_visible_to` narrowed by the list filters; ids outside the user's reach simply match nothing."""
+    rows = proposals_visible_to(user, today)
+    if year is not None:
+        rows = rows.filter(year=year)
+    if state:
+        rows = rows.filter(state=state)
+    if kind:
+        rows = rows.filter(kind=kind)
+    if category is not None:
+        rows = rows.filter(category_id=category)
+    if unit is not None:
+        rows = rows.filter(
+            Exists(Assignment.objects.filter(proposal=OuterRef("pk"), unit_id=unit, active=True))
+        )
+    if is_key is not None:
+        rows = rows.filter(is_key=is_key)
+    if overdue is not None:
+        rows = rows.filter(is_overdue=overdue)
+    q = (q or "").strip()
+    if q:
+        rows = rows.filter(
+            Q(title__icontains=q)
+            | Q(lead_member__name__icontains=q)
+            | Q(organization__name__icontains=q)
+            | Q(committee__name__icontains=q)
+            | Q(sector__name__icontains=q)
+        )
+    return rows.order_by("-year", "-submitted_at", "-pk")
+
+
+def _sees_unpublished(user, proposal: Proposal, kinds: set[str]) -> bool:
+    """Reply drafts and every submitter's rating are for units, reviewers and council readers."""
+    return bool(
+        kinds & (wf.UNIT_KINDS | {wf.Actor.PROPOSAL_STAFF, wf.Actor.SUPERVISOR})
+    ) or org_permissions.can(user, "proposal.view", proposal.council)
+
+
+def proposal_detail_for(user, pk) -> Proposal:
+    """One proposal as the detail answer shows it, fetched and authorised (404 outside the scope), with
+    `detail_submitters`, `detail_cosignatures`, `detail_assignments`, `detail_replies` (approved ones only,
+    unless the user is a unit, reviewer or council reader), `detail_evaluations` (the user's own, unless
+    privileged as above), `detail_allowed_actions` and `detail_case_label` attached."""
+    proposal = proposal_for(user, pk)
+    kinds = perms.actor_kinds(user, proposal)
+    privileged = _sees_unpublished(user, proposal, kinds)
+    replies = proposal.replies.select_related("assignment__unit").prefetch_related(
+        models.Prefetch(
+            "countersignatures",
+            queryset=Countersignature.objects.select_related("assignment__unit").order_by("pk"),
+        )
+    )
+    evaluations = proposal.evaluations.select_related("member", "source")
+    if not privileged:
+        replies = replies.filter(status=ReplyStatus.APPROVED)
+        mine = Q(member_id=perms.member_id_of(user)) if perms.member_id_of(user) else Q(pk__in=[])
+        if perms.agent_scopes(user):
+            mine |= Q(member__isnull=True) & perms.agent_q(user, prefix="source__")
+        evaluations = evaluations.filter(mine)
+    proposal.detail_submitters = proposal_submitters(proposal)
+    proposal.detail_cosignatures = list(proposal.cosignatures.select_related("member").order_by("pk"))
+    proposal.detail_assignments = list(
+        with_assignment_overdue(proposal.assignments.select_related("unit")).order_by("role", "pk")
+    )
+    proposal.detail_replies = list(replies.order_by("round", "pk"))
+    proposal.detail_evaluations = list(evaluations.order_by("round", "pk"))
+    proposal.detail_allowed_actions = wf.allowed(proposal.state, kinds)
+    proposal.detail_case_label = proposal_case_labels([proposal])[proposal.pk]
+    return proposal
+
+
+def reply_countersignature_for(user, reply_pk) -> Countersignature:
+    """The countersignature (会签) the user's unit owes on a reply: 404 when the reply is outside the user's
+    scope, 403 when their unit is not asked to countersign it."""
+    reply = _child_for(user, Reply.objects.select_related("proposal__council"), reply_pk, "view", None)
+    found = (
+        Countersignature.objects.filter(reply=reply, assignment__unit_id__in=sorted(perms.unit_ids(user)))
+        .select_related("reply__proposal__council", "assignment__unit")
+        .order_by("-assignment__active", "pk")
+        .first()
+    )
+    if found is None:
+        raise PermissionDenied
+    return countersignature_for(user, found.pk, "countersign")
+
+
+def proposal_references(
+    council,
+    *,
+    units: Iterable[int] = (),
+    members: Iterable[int] = (),
+    leaders: Iterable[int] = (),
+    category: int | None = None,
+    group: int | None = None,
+    proposals: Iterable[int] = (),
+    plenary: int | None = None,
+    organization: int | None = None,
+    committee: int | None = None,
+    sector: int | None = None,
+) -> dict[str, Any]:
+    """The rows an action names by id (units, members, leaders, a category, a member group), read within the
+    proposal's council. An id that is not there is bad input (ApplicationError naming the field), never a
+    row of another council. Leaders are accounts; the services check that they lead this council."""
+    from django.contrib.auth import get_user_model
+    from django.utils.translation import gettext as _
+
+    from yizheng.core.errors import ApplicationError
+    from yizheng.org.models import Committee, MemberGroup, Organization, Plenary, Sector, Unit
+
+    from .models import Category
+
+    def load(field: str, qs: QuerySet, ids: Iterable[int], message: str) -> dict[int, Any]:
+        ids = list(dict.fromkeys(ids))
+        found = {row.pk: row for row in qs.filter(pk__in=ids)} if ids else {}
+        if len(found) != len(ids):
+            raise ApplicationError(message, errors={field: [message]})
+        return found
+
+    out: dict[str, Any] = {
+        "units": load(
+            "units", Unit.objects.filter(council=council), units, _("所选承办单位不存在或不属于本会")
+        ),
+        "members": load(
+            "members", Member.objects.filter(council=council), members, _("所选委员不存在或不属于本会")
+        ),
+        "leaders": load(
+            "supervising_leaders",
+            get_user_model().objects.filter(is_active=True),
+            leaders,
+            _("所选督办领导不存在"),
+        ),
+        "proposals": load(
+            "merged", Proposal.objects.filter(council=council), proposals, _("所选提案不存在或不属于本会")
+        ),
+    }
+    single = {
+        "category": (category, Category.objects.filter(council=council), _("请选择本会的提案分类")),
+        "group": (group, MemberGroup.objects.filter(council=council), _("请选择本会的委员组")),
+        "plenary": (plenary, Plenary.objects.filter(term__council=council), _("请选择本会的全体会议")),
+        "organization": (
+            organization,
+            Organization.objects.filter(council=council),
+            _("请选择本会的党派团体"),
+        ),
+        "committee": (committee, Committee.objects.filter(council=council), _("请选择本会的专委会")),
+        "sector": (sector, Sector.objects.filter(council=council), _("请选择本会的界别")),
+    }
+    for field, (pk, qs, message) in single.items():
+        out[field] = None if pk is None else load(field, qs, [pk], message)[pk]
+    return out
+
+
+def drafting_council_for(user, pk) -> Any:
+    """A council the user holds a role in (where they may draft proposals): 404 for any other."""
+    from yizheng.org.models import Council
+
+    if int(pk) not in {a.council_id for a in org_permissions.roles_of(user)}:
+        raise Http404
+    return Council.objects.get(pk=pk)
+
+
+# --- member and review screens (drafting choices, co-sign search, merge search, the staff list) -----------
+
+
+def proposal_categories(council) -> QuerySet:
+    """The council's active proposal categories, in their order (choices of the draft and filing forms)."""
+    from .models import Category
+
+    return Category.objects.filter(council=council, is_active=True).order_by("order", "pk")
+
+
+def drafting_councils(user) -> list:
+    """The councils the user may draft in, with the collectives they file for: [(council, [collectives])].
+    A member drafts in their own member's council; an agent in the council of each collective."""
+    from yizheng.org.models import Committee, Organization, Sector
+
+    out: dict[int, tuple[Any, list]] = {}
+    member = perms.member_of(user)
+    if member is not None and org_permissions.can(user, "proposal.draft", member.council):
+        out.setdefault(member.council_id, (member.council, []))
+    models_ = {"organization": Organization, "committee": Committee, "sector": Sector}
+    for field, value in perms.agent_scopes(user):
+        collective = models_[field].objects.select_related("council").filter(pk=value).first()
+        if collective is not None:
+            out.setdefault(collective.council_id, (collective.council, []))[1].append((field, collective))
+    return list(out.values())
+
+
+def cosign_candidates(user, proposal: Proposal, q: str = "", limit: int = 20) -> QuerySet[Member]:
+    """Members of the proposal's council with an active seat whose name matches `q`, for the lead to invite
+    (the lead and members already invited or co-signing are left out). The caller got `proposal` through
+    proposal_for(user, pk, "cosign_invite")."""
+    q = (q or "").strip()
+    if not q:
+        return Member.objects.none()
+    taken = CoSignature.objects.filter(
+        proposal=proposal, status__in=[CoSignature.Status.INVITED, CoSignature.Status.ACCEPTED]
+    ).values("member_id")
+    return (
+        Member.objects.filter(council_id=proposal.council_id, name__icontains=q[:40])
+        .filter(Exists(Membership.objects.filter(member=OuterRef("pk"), status=Membership.Status.ACTIVE)))
+        .exclude(pk=proposal.lead_member_id or 0)
+        .exclude(pk__in=taken)
+        .order_by("name", "pk")[:limit]
+    )
+
+
+def member_groups_of(council) -> QuerySet:
+    """Member groups of the council's current term (co-signing a whole group)."""
+    from yizheng.org.models import MemberGroup
+
+    return MemberGroup.objects.filter(council=council, term__is_current=True).order_by("name", "pk")
+
+
+def proposal_cosignatures(proposal: Proposal) -> QuerySet[CoSignature]:
+    return proposal.cosignatures.select_related("member", "via_group").order_by("pk")
+
+
+def merge_candidates(user, proposal: Proposal, q: str = "", limit: int = 20) -> QuerySet[Proposal]:
+    """Proposals of the same council the proposal office may merge with `proposal` (submitted or filed, not
+    itself), found by case number or title."""
+    qs = (
+        _staff_proposals(user)
+        .filter(council_id=proposal.council_id, state__in=[State.SUBMITTED, State.FILED])
+        .exclude(pk=proposal.pk)
+        .exclude(Exists(Proposal.objects.filter(merged_into=OuterRef("pk"))))
+    )
+    q = (q or "").strip()
+    if q:
+        digits = q.strip("第号 ").lstrip("0")
+        match = Q(title__icontains=q[:60])
+        if digits.isdigit():
+            match |= Q(case_number=int(digits))
+        qs = qs.filter(match)
+    return qs.order_by("-submitted_at", "-pk")[:limit]
+
+
+def proposals_by_ids(user, ids, *, council_id: int | None = None) -> list[Proposal]:
+    """Proposals the user may see among `ids` (a merge form's choice)."""
+    qs = proposals_visible_to(user).filter(pk__in=[int(i) for i in ids])
+    if council_id is not None:
+        qs = qs.filter(council_id=council_id)
+    return list(qs.order_by("pk"))
+
+
+def proposal_list_for(user, *, filters: dict[str, Any] | None = None) -> QuerySet[Proposal]:
+    """The staff / leader / supervisor list (提案): submitted proposals of their council tree, narrowed by the
+    list filters (`proposals_filtered`); a case number (12 or 第0012号) in `q` also matches. Requires
+    proposal.view."""
+    org_permissions.require(user, "proposal.view")
+    f = dict(filters or {})
+    text = (f.pop("q", "") or "").strip()
+    qs = proposals_filtered(user, **f).filter(
+        org_permissions.council_q(user, "proposal.view"), submitted_at__isnull=False
+    )
+    if text:
+        match = (
+            Q(title__icontains=text)
+            | Q(lead_member__name__icontains=text)
+            | Q(organization__name__icontains=text)
+            | Q(committee__name__icontains=text)
+            | Q(sector__name__icontains=text)
+        )
+        digits = text.strip("第号 ").lstrip("0")
+        if digits.isdigit():
+            match |= Q(case_number=int(digits))
+        qs = qs.filter(match)
+    return qs
+
+
+def proposal_years(user) -> list[int]:
+    """Years that have proposals the user may list (the year filter)."""
+    if not org_permissions.grants(user, "proposal.view"):
+        return []
+    return list(
+        Proposal.objects.filter(org_permissions.council_q(user, "proposal.view"), submitted_at__isnull=False)
+        .order_by("-year")
+        .values_list("year", flat=True)
+        .distinct()
+    )
+
+
+MINE_TABS = {
+    "draft": [State.DRAFT],
+    "submitted": [State.SUBMITTED, State.FILED],
+    "handling": [State.HANDLING, State.REHANDLING],
+    "replied": [State.REPLIED],
+    "closed": [State.CLOSED],
+    "not_filed": [State.NOT_FILED, State.WITHDRAWN, State.MERGED],
+}
+
+
+def _mine_q(user) -> Q:
+    q = Q(pk__in=[])
+    member_id = perms.member_id_of(user)
+    if member_id is not None:
+        q |= Q(lead_member_id=member_id)
+        q |= Q(
+            pk__in=CoSignature.objects.filter(member_id=member_id, status=CoSignature.Status.ACCEPTED).values(
+                "proposal_id"
+            )
+        )
+    if perms.agent_scopes(user):
+        q |= perms.agent_q(user)
+    return q
+
+
+def proposals_mine(user, tab: str = "draft") -> QuerySet[Proposal]:
+    """我的提案: proposals the user leads, co-signed (accepted) or files for as a collective agent, in one tab."""
+    org_permissions.require(user, "proposal.draft")
+    states = MINE_TABS.get(tab, MINE_TABS["draft"])
+    return proposals_visible_to(user).filter(_mine_q(user), state__in=states).order_by("-updated_at", "-pk")
+
+
+def proposals_mine_counts(user) -> dict[str, int]:
+    """The size of each tab of 我的提案, in one query."""
+    org_permissions.require(user, "proposal.draft")
+    base = Proposal.objects.filter(_mine_q(user))
+    counts = base.aggregate(
+        **{tab: Count("pk", filter=Q(state__in=states)) for tab, states in MINE_TABS.items()}
+    )
+    return {tab: counts.get(tab) or 0 for tab in MINE_TABS}
+
+
+def proposal_detail_parts(user, proposal: Proposal) -> dict[str, Any]:
+    """Everything the detail page shows besides the proposal itself, each part limited to what the user may
+    see: attachments, co-signers, assignments (units see their own and the lead), replies (published ones for
+    submitters; all for staff, supervisors and readers; units their own), evaluations, merged proposals."""
+    kinds = perms.actor_kinds(user, proposal)
+    reader = bool(org_permissions.grants(user, "proposal.view")) and org_permissions.can(
+        user, "proposal.view", proposal.council
+    )
+    staffish = reader or bool(kinds & {wf.Actor.PROPOSAL_STAFF, wf.Actor.SUPERVISOR})
+    mine_units = perms.unit_ids(user)
+    assignments = with_assignment_overdue(
+        proposal.assignments.filter(active=True).select_related("unit").order_by("role", "pk")
+    )
+    replies = proposal.replies.select_related("assignment__unit").order_by("round", "pk")
+    if not staffish:
+        visible = Q(status=ReplyStatus.APPROVED)
+        if mine_units:
+            visible = Q(assignment__unit_id__in=sorted(mine_units))
+        replies = replies.filter(visible)
+    evaluations = proposal.evaluations.select_related("member", "source", "reply__assignment__unit").order_by(
+        "round", "pk"
+    )
+    if not staffish:
+        member_id = perms.member_id_of(user)
+        own = Q(member_id=member_id) if member_id is not None else Q(pk__in=[])
+        if perms.agent_scopes(user):
+            own |= Q(member__isnull=True) & perms.agent_q(user, prefix="source__")
+        evaluations = evaluations.filter(own) if not mine_units else evaluations.none()
+    return {
+        "attachments": list(proposal.attachments.order_by("pk")),
+        "cosignatures": list(proposal_cosignatures(proposal)),
+        "assignments": list(assignments),
+        "replies": list(replies),
+        "evaluations": list(evaluations),
+        "merged": list(
+            Proposal.objects.filter(merged_into=proposal).select_related("lead_member", "organization")
+        ),
+        "staffish": staffish,
+    }
+
+
+def proposal_filter_categories(user) -> list[tuple[int, str]]:
+    """(pk, name) of the categories of the councils the user may list proposals of (the list's filter)."""
+    from .models import Category
+
+    return list(
+        Category.objects.filter(org_permissions.council_q(user, "proposal.view"))
+        .order_by("council_id", "order", "pk")
+        .values_list("pk", "name")
+    )
+
+
+def proposal_filter_units(user) -> list[tuple[int, str]]:
+    """(pk, name) of the units of the councils the user may list proposals of (the list's filter)."""
+    from yizheng.org.models import Unit
+
+    return list(
+        Unit.objects.filter(org_permissions.council_q(user, "proposal.view"))
+        .order_by("name", "pk")
+        .values_list("pk", "name")
+    )
