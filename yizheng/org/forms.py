@@ -5,7 +5,6 @@ no concurrent overwrite)."""
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Any
 
 from django import forms
@@ -16,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from . import permissions, selectors
 from .forms_accounts import apply_errors  # noqa: F401  (re-exported for the member and unit views)
 from .models import Council, Member, Membership, Term, Unit
-from .validators import id_number_problem, validate_phone
+from .validators import id_number_problem, validate_credit_code, validate_phone
 
 # --- shared pieces ----------------------------------------------------------------------------------------
 
@@ -342,20 +341,6 @@ class MemberForm(forms.Form):
 
 
 # --- units ------------------------------------------------------------------------------------------------
-
-_USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-_USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
-
-
-def validate_credit_code(value: str) -> None:
-    """统一社会信用代码 (GB 32100-2015): 18 characters with a check character."""
-    if not re.fullmatch(rf"[{_USCC_CHARS}]{{18}}", value):
-        raise ValidationError(
-            _("统一社会信用代码应为18位数字或大写字母(不含I、O、Z、S、V)"), code="credit_code"
-        )
-    total = sum(_USCC_CHARS.index(c) * w for c, w in zip(value[:17], _USCC_WEIGHTS, strict=True))
-    if _USCC_CHARS[(31 - total % 31) % 31] != value[17]:
-        raise ValidationError(_("统一社会信用代码校验位错误"), code="credit_code")
 
 
 class UnitFilterForm(forms.Form):

@@ -53,7 +53,7 @@ from yizheng.core.errors import ApplicationError, ConflictError
 from . import permissions
 from .models import Committee, Council, ImportJob, Member, MemberGroup, Membership, Sector, Term, Unit, User
 from .services import MEMBER_FIELDS, MEMBERSHIP_FIELDS, UNIT_FIELDS, _snapshot
-from .validators import MOBILE_RE, id_number_problem, validate_phone
+from .validators import MOBILE_RE, credit_code_problem, id_number_problem, validate_phone
 
 logger = logging.getLogger(__name__)
 
@@ -167,8 +167,6 @@ _HEADER_JUNK = re.compile(r"[\s*\uff0a]+|[(\uff08][^)\uff09]*[)\uff09]")  # spac
 _SPACES = re.compile(r"[\s\u200b\ufeff]+")
 _SEPARATORS = re.compile(r"[、,,;;]+")
 _DATE_RE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
-_CREDIT_CODE_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-_CREDIT_CODE_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 _email = EmailValidator()
 
 
@@ -239,18 +237,6 @@ def _parse_date(value: Any) -> date | None:
         return date(int(match[1]), int(match[2]), int(match[3]))
     except ValueError:
         return None
-
-
-def credit_code_problem(value: str) -> str | None:
-    """Why a unified social credit code (统一社会信用代码, GB 32100-2015) is invalid, or None."""
-    if not re.fullmatch(r"[0-9A-HJ-NPQRTUWXY]{18}", value):
-        return N_("统一社会信用代码应为18位数字或大写字母(不含I、O、S、V、Z)")
-    total = sum(
-        _CREDIT_CODE_CHARS.index(c) * w for c, w in zip(value[:17], _CREDIT_CODE_WEIGHTS, strict=True)
-    )
-    if _CREDIT_CODE_CHARS[(31 - total % 31) % 31] != value[17]:
-        return N_("统一社会信用代码校验位错误")
-    return None
 
 
 def _rows_text(rows: Iterable[int]) -> str:

@@ -7,6 +7,7 @@ from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop as N_
 
 MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
 LANDLINE_RE = re.compile(r"^0\d{2,3}-?\d{7,8}(-\d{1,6})?$")
@@ -61,3 +62,25 @@ class CharacterClassValidator:
 
     def get_help_text(self) -> str:
         return _("密码须包含大写字母、小写字母、数字、符号中的至少三类。")
+
+
+_USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+_USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+
+
+def credit_code_problem(value: str) -> str | None:
+    """Why a unified social credit code (统一社会信用代码, GB 32100-2015) is invalid, or None.
+
+    Returns the untranslated message, so callers can store it and show it in the reader's language."""
+    if not re.fullmatch(rf"[{_USCC_CHARS}]{{18}}", value):
+        return N_("统一社会信用代码应为18位数字或大写字母(不含I、O、S、V、Z)")
+    total = sum(_USCC_CHARS.index(c) * w for c, w in zip(value[:17], _USCC_WEIGHTS, strict=True))
+    if _USCC_CHARS[(31 - total % 31) % 31] != value[17]:
+        return N_("统一社会信用代码校验位错误")
+    return None
+
+
+def validate_credit_code(value: str) -> None:
+    problem = credit_code_problem(value)
+    if problem:
+        raise ValidationError(_(problem), code="credit_code")
