@@ -932,9 +932,7 @@ def assignment_workspace(user, assignment: Assignment) -> dict[str, Any]:
         "lead_reply": lead_reply,
         "my_countersignature": my_countersignature,
         "co_opinions": co_opinions,
-        "contacts": list(
-            assignment.contacts.prefetch_related("members_met").order_by("-date", "-pk")
-        ),
+        "contacts": list(assignment.contacts.prefetch_related("members_met").order_by("-date", "-pk")),
         "adjustments": list(assignment.adjustment_requests.order_by("-requested_at")),
         "extensions": list(assignment.extension_requests.order_by("-requested_at")),
     }
@@ -1339,4 +1337,13 @@ def proposal_filter_units(user) -> list[tuple[int, str]]:
         Unit.objects.filter(org_permissions.council_q(user, "proposal.view"))
         .order_by("name", "pk")
         .values_list("pk", "name")
+    )
+
+
+def proposals_returned(user) -> QuerySet[Proposal]:
+    """The user's drafts that the proposal office returned for revision (退回修改)."""
+    if not org_permissions.grants(user, "proposal.draft"):
+        return Proposal.objects.none()
+    return Proposal.objects.filter(_mine_q(user), state=State.DRAFT, submitted_at__isnull=False).exclude(
+        review_note=""
     )

@@ -1879,3 +1879,16 @@ def reminders_record(*, due: Iterable[Any]) -> int:
     rows = [Reminder(assignment_id=d.assignment.pk, kind=d.kind, deadline=d.deadline) for d in due]
     Reminder.objects.bulk_create(rows, ignore_conflicts=True)
     return len(rows)
+
+
+# --- the member's draft form ----------------------------------------------------------------------------------
+
+
+def proposal_update_and_submit(
+    *, actor, proposal: Proposal, data: dict[str, Any], expected_version: int | None = None
+) -> Proposal:
+    """The draft form's 提交 button: save the edits and submit, in one transaction, so a refused submit (a
+    joint proposal without an accepted co-signer, say) leaves the draft exactly as it was."""
+    with transaction.atomic():
+        updated = proposal_update(actor=actor, proposal=proposal, data=data, expected_version=expected_version)
+        return proposal_submit(actor=actor, proposal=updated, expected_version=updated.version)

@@ -1,0 +1,129 @@
+"""Template helpers of the proposal screens: Chinese-style dates, days overdue, the Chinese names of timeline
+events, rating and state labels."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from django import template
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from .. import workflow as wf
+
+register = template.Library()
+
+EVENT_LABELS = {
+    "create": gettext_lazy("起草提案"),
+    "update": gettext_lazy("修改草稿"),
+    "attachment_add": gettext_lazy("上传附件"),
+    "attachment_remove": gettext_lazy("删除附件"),
+    "cosign_invite": gettext_lazy("邀请联名"),
+    "cosign_accept": gettext_lazy("接受联名"),
+    "cosign_decline": gettext_lazy("谢绝联名"),
+    "cosign_withdraw": gettext_lazy("取消联名邀请"),
+    "submit": gettext_lazy("提交提案"),
+    "withdraw": gettext_lazy("撤案"),
+    "return_for_revision": gettext_lazy("退回修改"),
+    "decline": gettext_lazy("不予立案"),
+    "consent_conversion": gettext_lazy("答复是否同意转社情民意信息"),
+    "convert_to_opinion": gettext_lazy("转为社情民意信息"),
+    "merge": gettext_lazy("并入其他提案"),
+    "merge_primary": gettext_lazy("并案(作为主提案)"),
+    "file": gettext_lazy("立案"),
+    "assign": gettext_lazy("交办"),
+    "set_key": gettext_lazy("设置重点提案"),
+    "request_adjustment": gettext_lazy("申请调整"),
+    "decide_adjustment": gettext_lazy("审批调整申请"),
+    "record_contact": gettext_lazy("记录沟通"),
+    "give_co_opinion": gettext_lazy("提出协办意见"),
+    "request_extension": gettext_lazy("申请延期"),
+    "decide_extension": gettext_lazy("审批延期申请"),
+    "draft_reply": gettext_lazy("拟写答复"),
+    "submit_reply": gettext_lazy("提交答复"),
+    "countersign": gettext_lazy("会签"),
+    "supervise_review": gettext_lazy("督办审核"),
+    "publish": gettext_lazy("答复提案人"),
+    "evaluate": gettext_lazy("满意度评价"),
+    "evaluation_unrated": gettext_lazy("逾期未评价"),
+    "rehandle": gettext_lazy("重新办理"),
+    "close": gettext_lazy("办结"),
+    "set_public": gettext_lazy("设置公开"),
+    "mark_excellent": gettext_lazy("评为优秀提案"),
+    "deadline_recomputed": gettext_lazy("按法定节假日重新计算期限"),
+}
+
+
+@register.filter
+def cn_date(value) -> str:
+    """2026年11月25日 (the format string is translated, so English shows its own order)."""
+    if not value:
+        return ""
+    if isinstance(value, datetime):
+        value = timezone.localtime(value) if timezone.is_aware(value) else value
+    return date_format(value, _("Y年n月j日"))
+
+
+@register.filter
+def cn_datetime(value) -> str:
+    if not value:
+        return ""
+    value = timezone.localtime(value) if timezone.is_aware(value) else value
+    return date_format(value, _("Y年n月j日 H:i"))
+
+
+@register.filter
+def days_overdue(deadline) -> int:
+    """Whole days past `deadline` (0 when not past)."""
+    if not deadline:
+        return 0
+    if isinstance(deadline, datetime):
+        deadline = timezone.localtime(deadline).date()
+    return max(0, (timezone.localdate() - deadline).days)
+
+
+@register.filter
+def is_past(deadline) -> bool:
+    if not deadline:
+        return False
+    if isinstance(deadline, datetime):
+        return deadline < timezone.now()
+    return isinstance(deadline, date) and deadline < timezone.localdate()
+
+
+@register.filter
+def event_label(event) -> str:
+    action = getattr(event, "action", str(event))
+    name = action.split(".", 1)[1] if "." in action else action
+    return str(EVENT_LABELS.get(name, name))
+
+
+@register.filter
+def state_label(value) -> str:
+    try:
+        return str(wf.State(value).label)
+    except ValueError:
+        return value or ""
+
+
+@register.filter
+def rating_label(value) -> str:
+    try:
+        return str(wf.Rating(value).label)
+    except ValueError:
+        return value or ""
+
+
+@register.filter
+def disposition_label(value) -> str:
+    try:
+        return str(wf.Disposition(value).label)
+    except ValueError:
+        return value or ""
+
+
+@register.filter
+def has_action(actions, name) -> bool:
+    return name in (actions or ())

