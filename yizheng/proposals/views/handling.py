@@ -13,7 +13,6 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, path, reverse
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -50,7 +49,7 @@ from ..workflow import AssignmentRole, EvaluationStatus
 
 
 def _today() -> date:
-    return timezone.localdate()
+    return sel._today()
 
 
 def _run(form, call: Callable[[], object]) -> int | None:
@@ -606,6 +605,10 @@ def _workspace(request, assignment, forms=None, status: int = 200):
 @login_required
 def assignment_workspace(request, pk: int):
     assignment = sel.assignment_for(request.user, pk)
+    kinds = perms.actor_kinds(request.user, assignment.proposal, assignment=assignment)
+    own_unit = assignment.unit_id in perms.unit_ids(request.user)
+    if not own_unit and not kinds & {wf.Actor.PROPOSAL_STAFF, wf.Actor.SUPERVISOR}:
+        raise PermissionDenied  # submitters and readers see the published reply on the proposal, not the draft
     return _workspace(request, assignment)
 
 
