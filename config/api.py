@@ -7,7 +7,9 @@ router here. After an intended API change, refresh the committed snapshot: scrip
 from django.utils.translation import gettext_lazy as _
 
 from yizheng.core.api import build_api
+from yizheng.followups.api import router as followups_router
 from yizheng.org.api import router as org_router
+from yizheng.proposals.api import router as proposals_router
 
 api = build_api(
     title="Yizheng API",
@@ -20,3 +22,5 @@ api = build_api(
     ),
 )
 api.add_router("", org_router)
+api.add_router("", proposals_router)
+api.add_router("", followups_router)

@@ -6,7 +6,6 @@ proposal carry the `version` the caller read as `expected_version`: a stale one 
 so does a transition the proposal's state does not allow.
 """
 
-
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -121,6 +120,20 @@ def proposal_review_queue(request):
     if not perms.proposal_staff_grants(request.auth):
         raise PermissionDenied
     return selectors.proposals_review_queue(request.auth)
+
+
+@router.post(
+    "/proposals/assign-batch",
+    response={200: list[ProposalStateOut], **RESPONSES},
+    summary=gettext_lazy("批量交办"),
+    description=gettext_lazy("全部成功或全部不办:任何一件不能交办时,整批不作修改,并指出是哪一件。"),
+)
+def proposal_assign_batch(request, body: AssignBatchIn):
+    items = []
+    for item in body.items:
+        p = selectors.proposal_for(request.auth, item.proposal, "assign")
+        items.append({"proposal": p, **_assign_kwargs(p.council, item)})
+    return services.proposals_assign_batch(actor=request.auth, items=items)
 
 
 @router.get(
@@ -329,20 +342,6 @@ def _assign_kwargs(council, body: AssignIn) -> dict[str, Any]:
 def action_assign(request, proposal_id: int, body: AssignIn):
     p = selectors.proposal_for(request.auth, proposal_id, "assign")
     return services.proposal_assign(actor=request.auth, proposal=p, **_assign_kwargs(p.council, body))
-
-
-@router.post(
-    "/proposals/assign-batch",
-    response={200: list[ProposalStateOut], **RESPONSES},
-    summary=gettext_lazy("批量交办"),
-    description=gettext_lazy("全部成功或全部不办:任何一件不能交办时,整批不作修改,并指出是哪一件。"),
-)
-def proposal_assign_batch(request, body: AssignBatchIn):
-    items = []
-    for item in body.items:
-        p = selectors.proposal_for(request.auth, item.proposal, "assign")
-        items.append({"proposal": p, **_assign_kwargs(p.council, item)})
-    return services.proposals_assign_batch(actor=request.auth, items=items)
 
 
 @_action("set_key", gettext_lazy("设置重点提案"), gettext_lazy("可同时指定督办领导。"))
