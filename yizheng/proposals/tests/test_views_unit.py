@@ -39,13 +39,16 @@ def test_inbox_shows_the_units_buckets_with_counts(client, world, clock):
     response = c.get(reverse("unit_inbox"))
     assert response.status_code == 200
     body = response.content.decode()
-    assert "新交办" in body and "已超期" in body and "重新办理" in body
+    assert "新交办" in body
+    assert "已超期" in body
+    assert "重新办理" in body
     assert p.title in body
     assert reverse("assignment_workspace", args=[assignment(p, world.lead_unit).pk]) in body
     # past the deadline the assignment moves to the overdue bucket, with the red badge and its days
     clock.advance(100)
     response = c.get(reverse("unit_inbox") + "?bucket=overdue")
-    assert "已超期" in response.content.decode() and 'data-testid="overdue"' in response.content.decode()
+    assert "已超期" in response.content.decode()
+    assert 'data-testid="overdue"' in response.content.decode()
 
 
 def test_inbox_is_for_unit_roles(client, world):
@@ -78,7 +81,10 @@ def test_workspace_for_own_unit_404_for_other_units_and_councils(client, world):
     response = client_for(client, world.lead_liaison).get(url)
     assert response.status_code == 200
     body = response.content.decode()
-    assert "主办" in body and "申请调整" in body and "记录沟通" in body and "办理结果分类" in body
+    assert "主办" in body
+    assert "申请调整" in body
+    assert "记录沟通" in body
+    assert "办理结果分类" in body
     assert client_for(client, world.stranger_liaison).get(url).status_code == 404
     assert client_for(client, world.co_liaison).get(url).status_code == 404  # the co unit's own part only
     assert client_for(client, world.other_liaison).get(url).status_code == 404
@@ -93,7 +99,8 @@ def test_workspace_shows_provisional_deadlines_with_the_tooltip(client, world, c
     lead = assignment(p, world.lead_unit)
     assert lead.deadline_provisional
     body = client_for(client, world.lead_liaison).get(reverse("assignment_workspace", args=[lead.pk]))
-    assert "(暂定)" in body.content.decode() and "该年度法定节假日安排尚未公布" in body.content.decode()
+    assert "(暂定)" in body.content.decode()
+    assert "该年度法定节假日安排尚未公布" in body.content.decode()
 
 
 # --- adjustment ---------------------------------------------------------------------------------------------
@@ -251,7 +258,8 @@ def test_draft_then_submit_b_reply_for_countersigning(client, world):
     old_version = refresh(p).version
     assert c.post(url, {**reply_data(p), **rows, "save": "1"}).status_code == 302
     reply = m.Reply.objects.get(assignment=lead)
-    assert reply.status == "draft" and reply.body.startswith("<p>经研究")
+    assert reply.status == "draft"
+    assert reply.body.startswith("<p>经研究")
     assert [x["text"] for x in reply.commitments] == ["年底前新增托位2000个", "出台托育补贴办法"]
     # stale form (the draft bumped the version)
     post_refused(c, url, {**reply_data(p), **rows, "version": old_version, "submit": "1"}, 409)
@@ -260,20 +268,27 @@ def test_draft_then_submit_b_reply_for_countersigning(client, world):
     # the editor is closed now: a second submit is refused by state
     post_refused(c, url, {**reply_data(p), **rows, "submit": "1"}, 409)
     page = c.get(reverse("assignment_workspace", args=[lead.pk])).content.decode()
-    assert "会签中" in page and "市财政局" in page and "待会签" in page
+    assert "会签中" in page
+    assert "市财政局" in page
+    assert "待会签" in page
     # the co unit may not write the reply
     co = assignment(p, world.co_unit)
-    post_refused(client_for(client, world.co_liaison), reverse("assignment_reply", args=[co.pk]), reply_data(p), 403)
+    post_refused(
+        client_for(client, world.co_liaison), reverse("assignment_reply", args=[co.pk]), reply_data(p), 403
+    )
 
 
 def test_co_unit_countersigns_or_returns_with_comment(client, world):
     p = handling(world)
-    reply = services.proposal_submit_reply(actor=world.lead_liaison, reply=drafted_reply(world, p, result="B"))
+    reply = services.proposal_submit_reply(
+        actor=world.lead_liaison, reply=drafted_reply(world, p, result="B")
+    )
     cs = reply.countersignatures.get()
     co = assignment(p, world.co_unit)
     c = client_for(client, world.co_liaison)
     page = c.get(reverse("assignment_workspace", args=[co.pk])).content.decode()
-    assert "主办单位答复(会签)" in page and "年底前新增托位2000个" in page
+    assert "主办单位答复(会签)" in page
+    assert "年底前新增托位2000个" in page
     url = reverse("countersign", args=[cs.pk])
     response = post_refused(c, url, {"decision": "return", "comment": ""}, 400)
     assert "退回时请写明意见" in response.content.decode()

@@ -152,27 +152,27 @@ def proposal_assign_batch(request):
     _require_staff(request.user)
     form = AssignForm(request.POST, user=request.user)
     ids = [int(x) for x in request.POST.getlist("proposals") if x.isdigit()]
-    if form.is_valid():
-        if not ids:
-            form.add_error(None, _("请勾选要交办的提案"))
-            return _assign_board(request, form, 400)
-        items = []
-        for pk in ids:
-            proposal = sel.proposal_for(request.user, pk, "assign")
-            version = request.POST.get(f"version_{pk}")
-            items.append(
-                {
-                    "proposal": proposal,
-                    "expected_version": int(version) if (version or "").isdigit() else None,
-                    **form.assign_kwargs(),
-                }
-            )
-        status = _run(form, lambda: services.proposals_assign_batch(actor=request.user, items=items))
-        if status is None:
-            messages.success(request, _("已交办 %(n)s 件提案。") % {"n": len(items)})
-            return redirect("proposal_assign_board")
-        return _assign_board(request, form, status)
-    return _assign_board(request, form, 400)
+    proposals = [sel.proposal_for(request.user, pk, "assign") for pk in ids]  # 404 / 403 before anything
+    if not form.is_valid():
+        return _assign_board(request, form, 400)
+    if not proposals:
+        form.add_error(None, _("请勾选要交办的提案"))
+        return _assign_board(request, form, 400)
+    items = []
+    for proposal in proposals:
+        version = request.POST.get(f"version_{proposal.pk}", "")
+        items.append(
+            {
+                "proposal": proposal,
+                "expected_version": int(version) if version.isdigit() else None,
+                **form.assign_kwargs(),
+            }
+        )
+    status = _run(form, lambda: services.proposals_assign_batch(actor=request.user, items=items))
+    if status is None:
+        messages.success(request, _("已交办 %(n)s 件提案。") % {"n": len(items)})
+        return redirect("proposal_assign_board")
+    return _assign_board(request, form, status)
 
 
 def _adjustments(request, forms=None, status: int = 200):
