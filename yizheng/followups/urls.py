@@ -1,3 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from . import views
+
+urlpatterns = [
+    path("", views.followup_list, name="followup_list"),
+    path("<int:pk>/", views.followup_detail, name="followup_detail"),
+    path("<int:pk>/start/", views.followup_start, name="followup_start"),
+    path("<int:pk>/complete/", views.followup_complete, name="followup_complete"),
+    path("<int:pk>/files/<str:name>", views.followup_file, name="followup_file"),
+]
