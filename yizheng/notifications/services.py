@@ -88,7 +88,9 @@ def notifications_create(*, items: Iterable[Draft]) -> list[int]:
             pk
             for pk, user_id, key in Notification.objects.filter(
                 dedupe_key__in={n.dedupe_key for n in new}, email_attempts=0, emailed_at__isnull=True
-            ).values_list("pk", "recipient_id", "dedupe_key")
+            )
+            .order_by("pk")
+            .values_list("pk", "recipient_id", "dedupe_key")
             if (user_id, key) in wanted
         ]
         if ids:
