@@ -11,6 +11,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from .. import selectors
 from .. import workflow as wf
 
 register = template.Library()
@@ -81,7 +82,7 @@ def days_overdue(deadline) -> int:
         return 0
     if isinstance(deadline, datetime):
         deadline = timezone.localtime(deadline).date()
-    return max(0, (timezone.localdate() - deadline).days)
+    return max(0, (selectors._today() - deadline).days)
 
 
 @register.filter
@@ -90,7 +91,7 @@ def is_past(deadline) -> bool:
         return False
     if isinstance(deadline, datetime):
         return deadline < timezone.now()
-    return isinstance(deadline, date) and deadline < timezone.localdate()
+    return isinstance(deadline, date) and deadline < selectors._today()
 
 
 @register.filter

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
@@ -18,6 +19,7 @@ from yizheng.core.errors import ApplicationError
 from yizheng.core.pagination import paginate
 from yizheng.org import permissions as org_permissions
 
+from .. import permissions as perms
 from .. import selectors, services
 from ..forms import DeclineForm, FileForm, MergeForm, ReturnForm, VersionForm, apply_errors, split_tags
 from .common import is_htmx, render_detail
@@ -26,6 +28,8 @@ from .common import is_htmx, render_detail
 @login_required
 def proposal_review_queue(request):
     org_permissions.require(request.user, "proposal.review")
+    if not perms.proposal_staff_grants(request.user):
+        raise PermissionDenied  # staff of another office read proposals but do not review them
     page = paginate(request, selectors.proposals_review_queue(request.user))
     awaiting = list(selectors.proposals_awaiting_conversion(request.user)[:100])
     context = {"page": page, "awaiting": awaiting}
