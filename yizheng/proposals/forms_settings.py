@@ -65,6 +65,7 @@ class SettingsForm(forms.Form):
         label=_("不予立案理由"),
         widget=forms.Textarea(attrs={"rows": 8}),
         help_text=_("每行一条"),
+        error_messages={"required": _("请至少填写一条不予立案理由")},
     )
 
     def __init__(self, *args, settings_obj=None, **kwargs):
