@@ -392,3 +392,20 @@ def test_actions_include_renders_the_allowed_buttons(world, rf):
     )
     assert "<form" not in html
     assert m.Proposal.objects.filter(pk=p.pk).exists()
+
+
+def test_todos_for_the_office_units_supervisors_and_leaders(world, clock):
+    from yizheng.proposals import todos_i
+
+    filed(world)
+    p = handling(world)
+    services.proposal_set_key(actor=world.staff, proposal=p, is_key=True, supervising_leaders=[world.leader])
+    office = {str(t.title): t.count for t in todos_i.proposal_office_todos(world.staff)}
+    assert office["待交办的提案"] == 1
+    unit = {str(t.title): t.count for t in todos_i.unit_todos(world.lead_liaison)}
+    assert unit["新交办的提案"] == 1
+    assert todos_i.unit_todos(world.staff) == []
+    assert todos_i.supervision_todos(world.member) == []
+    clock.advance(120)
+    assert todos_i.leader_todos(world.leader)[0].count == 1
+    assert todos_i.leader_todos(world.member) == []
