@@ -11,6 +11,7 @@ Marking read is the recipient's own inbox state (like a read receipt), so it is 
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -132,7 +133,15 @@ def email_address_of(user: User) -> str:
 
 
 def site_url() -> str:
-    return getattr(settings, "YIZHENG_SITE_URL", "") or "http://127.0.0.1:8000"
+    """The address in email links: YIZHENG_SITE_URL (setting or environment), else the first trusted origin,
+    else the first allowed host."""
+    configured = getattr(settings, "YIZHENG_SITE_URL", "") or os.environ.get("YIZHENG_SITE_URL", "")
+    if configured:
+        return configured
+    if settings.CSRF_TRUSTED_ORIGINS:
+        return settings.CSRF_TRUSTED_ORIGINS[0]
+    host = next((h for h in settings.ALLOWED_HOSTS if h and not h.startswith((".", "*"))), "127.0.0.1")
+    return f"http://{host}:8000" if host in ("127.0.0.1", "localhost", "[::1]") else f"https://{host}"
 
 
 def _message(notification: Notification, address: str) -> EmailMessage:
