@@ -43,7 +43,8 @@ def notification_read(request, pk: int):
     notification = selectors.notification_for(request.user, pk)
     services.notification_mark_read(actor=request.user, notification=notification)
     if _is_htmx(request):
-        return render(request, "notifications/_row.html", {"n": notification})
+        context = {"n": notification, "unread": selectors.unread_count(request.user), "oob": True}
+        return render(request, "notifications/_read.html", context)
     return redirect("notification_list")
 
 
