@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.urls import reverse
@@ -15,6 +16,7 @@ class NavEntry:
     url_name: str
     perm: str | None  # None: every signed-in user
     order: int = 100
+    check: Callable[[object], bool] | None = None  # a narrower test than the permission, when one is needed
 
 
 _entries: list[NavEntry] = [NavEntry(_("待办"), "home", None, 0)]
@@ -30,6 +32,6 @@ def entries_for(user) -> list[dict]:
 
     out = []
     for entry in _entries:
-        if entry.perm is None or can(user, entry.perm):
+        if (entry.perm is None or can(user, entry.perm)) and (entry.check is None or entry.check(user)):
             out.append({"label": entry.label, "url": reverse(entry.url_name), "name": entry.url_name})
     return out

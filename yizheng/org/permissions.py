@@ -40,6 +40,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "proposal.handle": frozenset({R.UNIT_LIAISON, R.UNIT_REVIEWER}),
     "proposal.supervise": frozenset({R.SUPERVISOR, R.STAFF}),
     "proposal.stats": frozenset({R.STAFF, R.LEADER, R.SUPERVISOR}),
+    "proposal.lead_supervise": frozenset({R.LEADER}),
     # Follow-ups (跟踪落实): staff track them, the owner unit works them.
     "followup.view": frozenset({R.STAFF, R.LEADER, R.SUPERVISOR, R.UNIT_LIAISON, R.UNIT_REVIEWER}),
     "followup.manage": frozenset({R.STAFF}),

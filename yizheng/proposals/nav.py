@@ -4,6 +4,8 @@ from django.utils.translation import gettext_lazy as _
 
 from yizheng.core.navigation import NavEntry, register
 
+from .permissions import proposal_staff_grants
+
 register(
     NavEntry(_("我的提案"), "proposal_mine", "proposal.draft", 10),
     NavEntry(_("提案"), "proposal_list", "proposal.view", 11),
@@ -12,4 +14,13 @@ register(
     NavEntry(_("提案办理"), "unit_inbox", "proposal.handle", 14),
     NavEntry(_("答复审核"), "reply_review_queue", "proposal.supervise", 15),
     NavEntry(_("提案统计"), "proposal_summary", "proposal.stats", 16),
+    NavEntry(_("重点提案"), "key_proposals", "proposal.lead_supervise", 17),
+    NavEntry(_("回头看"), "followup_list", "followup.view", 18),
+    NavEntry(
+        _("提案设置"),
+        "proposal_settings",
+        "proposal.configure",
+        19,
+        check=lambda u: bool(proposal_staff_grants(u)),
+    ),
 )

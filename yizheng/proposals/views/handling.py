@@ -858,8 +858,7 @@ def reply_review(request, pk: int):
 
 @login_required
 def key_proposals(request):
-    if not org_permissions.has_role(request.user, org_permissions.R.LEADER):
-        raise PermissionDenied
+    org_permissions.require(request.user, "proposal.lead_supervise")
     page = paginate(
         request, sel.key_proposals_for_leader(request.user).prefetch_related("supervising_leaders")
     )
