@@ -71,6 +71,7 @@ def months_before(day: dt.date, months: int) -> dt.date:
 # --- the texts ---------------------------------------------------------------------------------------------
 
 PLACES = ("我市", "中心城区", "江城区", "东湖区", "南岸区", "西山区", "示例县", "示例经开区")
+MORE_PLACES = ("示例区", "滨江新区", "城乡结合部", "示例县城关镇", "主城区", "高新技术开发区")
 
 
 @dataclass(frozen=True)
@@ -406,7 +407,9 @@ class ProposalYear:
         self.ctx = ctx
         self.rng = ctx.rng
         self.today = timezone.localdate()
-        self.plenary = [p for p in ctx.plenaries if p.start_date <= max(self.today, ctx.plenaries[0].start_date)][-1]
+        self.plenary = [
+            p for p in ctx.plenaries if p.start_date <= max(self.today, ctx.plenaries[0].start_date)
+        ][-1]
         self.city = ctx.city
         self.staff = ctx.users["staff"]
         self.supervisor = ctx.users["supervisor"]
@@ -473,15 +476,19 @@ class ProposalYear:
     # --- planning ----------------------------------------------------------------------------------------
 
     def _title(self, topic: Topic, place: str | None = None) -> tuple[str, str]:
-        for _attempt in range(40):
-            where = place or self.rng.choice(PLACES)
+        for attempt in range(60):
+            where = place or self.rng.choice(PLACES if attempt < 30 else PLACES + MORE_PLACES)
             title = self.rng.choice(topic.titles).format(place=where)
             if title not in self.titles:
                 self.titles.add(title)
                 return title, where
             place = None
-        title = f"{topic.titles[0].format(place='我市').removesuffix('的提案')}(续)的提案"
-        return title, "我市"
+        for n in itertools.count(2):
+            title = topic.titles[0].format(place=f"我市第{n}批")
+            if title not in self.titles:
+                self.titles.add(title)
+                return title, "我市"
+        raise AssertionError  # unreachable
 
     def _plan_one(self, n: int, fate: str, topic: Topic, *, member: Member | None = None) -> Plan:
         rng = self.rng
@@ -540,10 +547,10 @@ class ProposalYear:
                 plan.separate_units = []
             self.plans.append(plan)
         # 市教育局 is asked to countersign one lead reply, and owes a co-unit opinion on another.
-        for plan in self.plans:
-            if plan.fate == "countersigning" and plan.lead_unit != EDU_UNIT:
-                plan.co_units = [EDU_UNIT]
-                break
+        index = next(i for i, plan in enumerate(self.plans) if plan.fate == "countersigning")
+        if self.plans[index].lead_unit == EDU_UNIT:
+            self.plans[index] = self._plan_one(self.plans[index].n, "countersigning", TOPIC_BY_KEY["fitness"])
+        self.plans[index].co_units, self.plans[index].separate_units = [EDU_UNIT], []
         for plan in self.plans:
             if plan.fate == "handling" and plan.lead_unit != EDU_UNIT and EDU_UNIT not in plan.co_units:
                 plan.co_units = [*plan.co_units, EDU_UNIT][:2]
@@ -636,7 +643,9 @@ class ProposalYear:
     def _plan_marks(self) -> None:
         """Key proposals supervised by the leader, a few public and excellent ones."""
         rng = self.rng
-        candidates = [p for p in self.plans if p.fate in ("closed", "handling", "overdue", "under_review", "due_soon")]
+        candidates = [
+            p for p in self.plans if p.fate in ("closed", "handling", "overdue", "under_review", "due_soon")
+        ]
         for plan in rng.sample(candidates, 10):
             plan.key = True
         closed = [p for p in self.plans if p.fate == "closed" and p.result == "A"]
@@ -657,11 +666,12 @@ class ProposalYear:
             first = next(script, None)
             if first is not None:
                 heapq.heappush(queue, (first, next(self.counter), script))
-        real_now = timezone.now()
+        # Nothing happens later than this morning (or midnight, before eight): the same data all day long.
+        cutoff = at(self.today, 8) if timezone.localtime() >= at(self.today, 8) else at(self.today, 0)
         with clock_patched(self.clock):
             while queue:
                 moment, _n, script = heapq.heappop(queue)
-                self.clock.set(min(moment, real_now))
+                self.clock.set(min(moment, cutoff))
                 following = next(script, None)
                 if following is not None:
                     heapq.heappush(queue, (max(following, self.clock.now), next(self.counter), script))
@@ -712,7 +722,9 @@ class ProposalYear:
             if plan.fate == "draft":
                 return
             yield at(day + dt.timedelta(days=1), 9)
-            for i, cosignature in enumerate(CoSignature.objects.filter(proposal=proposal).select_related("member")):
+            for i, cosignature in enumerate(
+                CoSignature.objects.filter(proposal=proposal).select_related("member")
+            ):
                 if i and rng.random() < 0.12:
                     s.cosignature_decline(actor=self.account(cosignature.member), cosignature=cosignature)
                 else:
@@ -738,7 +750,9 @@ class ProposalYear:
         if plan.returned_once or plan.fate == "returned_draft":
             yield at(review, 10)
             s.proposal_return_for_revision(
-                actor=staff, proposal=proposal, comments="建议进一步聚焦问题,补充情况分析中的数据来源,具体建议要有可操作性。"
+                actor=staff,
+                proposal=proposal,
+                comments="建议进一步聚焦问题,补充情况分析中的数据来源,具体建议要有可操作性。",
             )
             if plan.fate == "returned_draft":
                 self._count("returned_draft")
@@ -748,7 +762,10 @@ class ProposalYear:
             s.proposal_update(
                 actor=author,
                 proposal=proposal,
-                data={"analysis": texts["analysis"] + _html("据有关部门统计,上述问题在近三年群众来信来访中反映较多。")},
+                data={
+                    "analysis": texts["analysis"]
+                    + _html("据有关部门统计,上述问题在近三年群众来信来访中反映较多。")
+                },
             )
             yield at(review, 11)
             s.proposal_submit(actor=author, proposal=proposal)
@@ -831,7 +848,9 @@ class ProposalYear:
         if fate == "adjust_granted":
             taken = {lead_unit, *plan.co_units, *plan.separate_units}
             departments = Unit.objects.filter(council=self.city, kind=Unit.Kind.GOVERNMENT_DEPARTMENT)
-            first = rng.choice([u for u in departments.order_by("order").values_list("name", flat=True) if u not in taken])
+            first = rng.choice(
+                [u for u in departments.order_by("order").values_list("name", flat=True) if u not in taken]
+            )
         else:
             first = lead_unit
         yield at(day, 10)
@@ -863,7 +882,10 @@ class ProposalYear:
             yield at(day + dt.timedelta(days=3), 10)
             grant = fate == "adjust_granted"
             s.proposal_decide_adjustment(
-                actor=staff, request=request, grant=grant, note="" if grant else "该事项属于贵单位职责,请按交办意见认真办理。"
+                actor=staff,
+                request=request,
+                grant=grant,
+                note="" if grant else "该事项属于贵单位职责,请按交办意见认真办理。",
             )
             if grant:
                 yield at(day + dt.timedelta(days=4), 10)
@@ -887,7 +909,9 @@ class ProposalYear:
             s.proposal_give_co_opinion(
                 actor=self.unit_user(a.unit.name),
                 assignment=a,
-                opinion=_html(f"我单位同意主办单位的办理思路,将在职责范围内积极配合{plan.topic.suggestions[-1]}。"),
+                opinion=_html(
+                    f"我单位同意主办单位的办理思路,将在职责范围内积极配合{plan.topic.suggestions[-1]}。"
+                ),
             )
         if fate in ("handling", "due_soon", "overdue", "overdue_old"):
             self._count(fate)
@@ -895,7 +919,11 @@ class ProposalYear:
         # extension (延期申请)
         if fate.startswith("ext"):
             lead.refresh_from_db()
-            asked = lead.deadline - dt.timedelta(days=10) if fate != "ext_pending" else today - dt.timedelta(days=1)
+            asked = (
+                lead.deadline - dt.timedelta(days=10)
+                if fate != "ext_pending"
+                else today - dt.timedelta(days=1)
+            )
             if fate == "ext_refused":
                 asked = today - dt.timedelta(days=20)
             yield at(asked, 16)
@@ -919,7 +947,7 @@ class ProposalYear:
         elif fate in ("replied",):
             reply_day = today - dt.timedelta(days=rng.randint(9, 16))
         elif fate == "rehandling":
-            reply_day = today - dt.timedelta(days=rng.randint(40, 45))
+            reply_day = today - dt.timedelta(days=rng.randint(22, 26))
         else:  # closed ones: answered within the three months
             reply_day = min(day + dt.timedelta(days=rng.randint(35, 80)), today - dt.timedelta(days=60))
             reply_day = max(reply_day, day + dt.timedelta(days=14))
@@ -940,7 +968,9 @@ class ProposalYear:
         self._evaluate(proposal, dissatisfied=dissatisfied)
         if dissatisfied:
             yield at(eval_day + dt.timedelta(days=4), 10)
-            s.proposal_rehandle(actor=staff, proposal=proposal, note="提案人对办理结果不满意,请重新办理并加强沟通。")
+            s.proposal_rehandle(
+                actor=staff, proposal=proposal, note="提案人对办理结果不满意,请重新办理并加强沟通。"
+            )
             if fate == "rehandling":
                 self._count(fate)
                 return
@@ -982,8 +1012,14 @@ class ProposalYear:
             commitments = []
             if result == "B":
                 for i, text in enumerate(plan.topic.commitments):
-                    due = today + dt.timedelta(days=rng.randint(20, 200)) if i else today - dt.timedelta(days=rng.randint(5, 60))
-                    commitments.append({"text": text, "due": max(due, day + dt.timedelta(days=30)).isoformat()})
+                    due = (
+                        today + dt.timedelta(days=rng.randint(20, 200))
+                        if i
+                        else today - dt.timedelta(days=rng.randint(5, 60))
+                    )
+                    commitments.append(
+                        {"text": text, "due": max(due, day + dt.timedelta(days=30)).isoformat()}
+                    )
             reply = s.proposal_draft_reply(
                 actor=self.unit_user(a.unit.name),
                 assignment=a,
@@ -998,23 +1034,32 @@ class ProposalYear:
             if reply.assignment_id == answering[0].pk and co:
                 yield at(day + dt.timedelta(days=1), 11)
                 for c in Countersignature.objects.filter(reply=reply).select_related("assignment__unit"):
-                    s.proposal_countersign(actor=self.unit_user(c.assignment.unit.name), countersignature=c, sign=True)
+                    s.proposal_countersign(
+                        actor=self.unit_user(c.assignment.unit.name), countersignature=c, sign=True
+                    )
             if fate == "under_review":
                 continue
             yield at(day + dt.timedelta(days=2), 10)
             if fate == "reply_returned":
                 s.proposal_supervise_review(
-                    actor=self.supervisor, reply=reply, approve=False, note="答复内容过于笼统,请补充具体措施和时间安排。"
+                    actor=self.supervisor,
+                    reply=reply,
+                    approve=False,
+                    note="答复内容过于笼统,请补充具体措施和时间安排。",
                 )
                 continue
             changed = "A" if result == "B" and rng.random() < 0.05 else None
-            s.proposal_supervise_review(actor=self.supervisor, reply=reply, approve=True, result=changed, note="")
+            s.proposal_supervise_review(
+                actor=self.supervisor, reply=reply, approve=True, result=changed, note=""
+            )
 
-    def _evaluate(self, proposal: Proposal, *, dissatisfied: bool, partial: bool = False, keep: bool = False) -> None:
+    def _evaluate(
+        self, proposal: Proposal, *, dissatisfied: bool, partial: bool = False, keep: bool = False
+    ) -> None:
         rng = self.rng
-        pending = Evaluation.objects.filter(proposal=proposal, status=EvaluationStatus.PENDING).select_related(
-            "member", "source__organization"
-        )
+        pending = Evaluation.objects.filter(
+            proposal=proposal, status=EvaluationStatus.PENDING
+        ).select_related("member", "source__organization")
         for i, evaluation in enumerate(pending.order_by("pk")):
             if keep and evaluation.member_id == self.demo_member.pk:
                 continue
