@@ -542,13 +542,17 @@ def unit_inbox(request):
         (key, BUCKET_LABELS[key], counts[key])
         for key in ("new", "handling", "due_soon", "overdue", "rehandle")
     ]
+    # Co units leave the buckets once they gave their opinion; lead replies waiting for their countersignature
+    # are listed above the buckets, each linking to the co unit's workspace where the countersign form is.
+    countersigns = list(sel.countersignatures_pending(request.user)[:50])
     context = {
         "tabs": tabs,
         "current": current,
         "page": page,
         "rows": rows,
-        "labels": _labels([a.proposal for a in rows]),
-        "countersign_count": sel.countersignatures_pending(request.user).count(),
+        "labels": _labels([a.proposal for a in rows] + [cs.reply.proposal for cs in countersigns]),
+        "countersigns": countersigns,
+        "countersign_count": len(countersigns),
     }
     return render(request, "proposals/unit_inbox.html", context)
 
