@@ -1,7 +1,6 @@
 """Follow-ups (回头看 and every tracked item): the list and one item for owners and council staff, and the
 owner's or staff's start and complete (销号, evidence required)."""
 
-
 import datetime as dt
 from typing import Any
 

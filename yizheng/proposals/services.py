@@ -1890,5 +1890,7 @@ def proposal_update_and_submit(
     """The draft form's 提交 button: save the edits and submit, in one transaction, so a refused submit (a
     joint proposal without an accepted co-signer, say) leaves the draft exactly as it was."""
     with transaction.atomic():
-        updated = proposal_update(actor=actor, proposal=proposal, data=data, expected_version=expected_version)
+        updated = proposal_update(
+            actor=actor, proposal=proposal, data=data, expected_version=expected_version
+        )
         return proposal_submit(actor=actor, proposal=updated, expected_version=updated.version)

@@ -72,7 +72,9 @@ def test_start_and_complete(setting):
     assert call(setting["other_liaison"], f"/followups/{item.pk}/actions/start").status_code == 404
     assert call(setting["foreign_staff"], f"/followups/{item.pk}/actions/start").status_code == 404
     assert call(None, f"/followups/{item.pk}/actions/start").status_code == 401
-    assert call(setting["leader"], f"/followups/{item.pk}/actions/start").status_code == 403  # reads, not acts
+    assert (
+        call(setting["leader"], f"/followups/{item.pk}/actions/start").status_code == 403
+    )  # reads, not acts
     assert (
         call(setting["liaison"], f"/followups/{item.pk}/actions/start", {"expected_version": 7}).status_code
         == 409
