@@ -13,6 +13,9 @@ with its own keep-alive connection, until `--requests` responses or `--max-secon
 - detail: /proposals/<id>/ of a random received proposal (staff);
 - inbox: /proposals/handling/inbox/ (liaison).
 
+With `--think-ms` each client pauses a random (exponential) time between its requests, like a person reading;
+without it the clients fire back to back, which measures the server saturated.
+
 Prints the count, errors, p50, p95, max and the mean transferred size per kind. The load generator runs on the
 same machine as the server and the database, so it competes with them for the CPU: the figures are pessimistic.
 """
@@ -49,6 +52,9 @@ def parse() -> argparse.Namespace:
     p.add_argument("--requests", type=int, default=3000)
     p.add_argument("--max-seconds", type=float, default=300)
     p.add_argument("--kinds", default="list,detail,inbox")
+    p.add_argument(
+        "--think-ms", type=float, default=0, help="mean pause of a client between requests (0: back to back)"
+    )
     p.add_argument("--seed", type=int, default=7)
     return p.parse_args()
 
@@ -106,17 +112,23 @@ class Load:
         while self.take():
             kind = rng.choice(self.kinds)
             who, path = self.url(kind, rng)
-            started = time.perf_counter()
-            try:
-                conn.request("GET", path, headers={"Cookie": self.cookies[who], "Accept-Encoding": "gzip"})
-                response = conn.getresponse()
-                body = response.read()
-                status = response.status
-            except (OSError, http.client.HTTPException):
-                conn.close()
-                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
-                status, body = 0, b""
+            headers = {"Cookie": self.cookies[who], "Accept-Encoding": "gzip"}
+            # the server closes a connection idle longer than its keep-alive: reconnect and ask again
+            for _attempt in (1, 2):
+                started = time.perf_counter()
+                try:
+                    conn.request("GET", path, headers=headers)
+                    response = conn.getresponse()
+                    body = response.read()
+                    status = response.status
+                    break
+                except (OSError, http.client.HTTPException):
+                    conn.close()
+                    conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+                    status, body = 0, b""
             elapsed = time.perf_counter() - started
+            if self.args.think_ms:
+                time.sleep(rng.expovariate(1000 / self.args.think_ms))
             with self.lock:
                 if status == 200:
                     self.results[kind].append(elapsed)
@@ -188,7 +200,7 @@ def main() -> int:
     total = sum(len(v) for v in load.results.values())
     print(
         f"{total} responses in {elapsed:.1f}s = {total / elapsed:.0f}/s; {args.clients} clients; "
-        f"{args.workers} workers x {args.threads} threads"
+        f"{args.workers} workers x {args.threads} threads; think {args.think_ms:.0f} ms"
     )
     print(f"{'page':8} {'n':>6} {'errors':>6} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'KB':>6}")
     for kind in load.kinds:
