@@ -36,6 +36,21 @@ from yizheng.org.validators import MOBILE_RE, id_number_problem
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def org_steps_only():
+    """These tests are about the organisation's demo data: steps that other apps register (proposals…) are
+    tested in those apps, and are set aside here so each load stays a few seconds."""
+    demo.registered_steps()  # discover every app's steps first
+    others = {name: fn for name, fn in demo._steps.items() if fn.__module__ != demo.__name__}
+    for name in others:
+        demo.unregister_step(name)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(demo, "autodiscover_modules", lambda *args: None)
+        yield
+    for name, fn in others.items():
+        demo.register_step(name, fn)
+
+
 @pytest.fixture
 def loaded():
     started = time.perf_counter()
