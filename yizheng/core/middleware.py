@@ -78,3 +78,18 @@ class PasswordChangeRequiredMiddleware:
             response["HX-Redirect"] = target
             return response
         return HttpResponseRedirect(target)
+
+
+class ChineseFirstMiddleware:
+    """Pages open in Chinese unless the user chose another language with the switch (language cookie).
+
+    A browser's Accept-Language (often English on office computers) does not override the council's working
+    language; integrations calling the API may still ask for English with Accept-Language."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not request.path.startswith("/api/"):
+            request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
+        return self.get_response(request)
