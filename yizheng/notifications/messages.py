@@ -348,6 +348,36 @@ def published(event: Event) -> list[Draft]:
     return _to(recipients.submitters(p), event, p, title, body)
 
 
+@on("proposal.set_key")
+def key_set(event: Event) -> list[Draft]:
+    """A proposal became a key proposal (on the assignment board or approved by the chair's meeting): its units
+    and supervising leaders are told."""
+    p = _proposal(event)
+    if p is None or not p.is_key or not (event.payload.get("changes") or {}).get("is_key"):
+        return []
+    title = _("提案%(name)s列为重点提案") % {"name": _named(p)}
+    body = (
+        _("经%(meeting)s审定,列为重点提案。") % {"meeting": event.payload["name"]}
+        if event.payload.get("name")
+        else ""
+    )
+    units = set(p.assignments.filter(active=True).values_list("unit_id", flat=True))
+    drafts = _to(recipients.unit_users(units), event, p, title, body)
+    drafts += _to(p.supervising_leaders.filter(is_active=True), event, p, _("请领衔督办重点提案%(name)s") % {
+        "name": _named(p)}, body)  # fmt: skip
+    return drafts
+
+
+@on("proposal.mark_excellent")
+def excellent(event: Event) -> list[Draft]:
+    p = _proposal(event)
+    if p is None or not event.payload.get("is_excellent"):
+        return []
+    title = _("提案%(name)s被评为优秀提案") % {"name": _named(p)}
+    body = _("见%(document)s。") % {"document": event.payload["name"]} if event.payload.get("name") else ""
+    return _to(recipients.submitters(p), event, p, title, body)
+
+
 @on("proposal.rehandle")
 def rehandled(event: Event) -> list[Draft]:
     p = _proposal(event)

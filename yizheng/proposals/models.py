@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from . import selection_workflow as swf
 from . import workflow as wf
 from .workflow import (
     AssignmentRole,
@@ -649,3 +650,96 @@ class Reminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.assignment} · {self.kind}"
+
+
+# --- key-proposal selection and excellent-proposal awards (see selection_workflow.py) -------------------------
+
+
+class Selection(models.Model):
+    """One council's yearly round of key-proposal selection (重点提案遴选) or excellent-proposal awards
+    (优秀提案评选). The approval is recorded with the meeting or document that decided it."""
+
+    council = models.ForeignKey(
+        "org.Council",
+        on_delete=models.PROTECT,
+        related_name="proposal_selections",
+        verbose_name=_("政协组织"),
+    )
+    year = models.PositiveSmallIntegerField(_("年度"))
+    kind = models.CharField(_("类别"), max_length=16, choices=swf.SelectionKind.choices)
+    state = models.CharField(_("阶段"), max_length=16, choices=swf.SelectionState.choices)
+    quota = models.PositiveSmallIntegerField(
+        _("名额"), null=True, blank=True
+    )  # excellent: snapshot of settings
+    meeting_name = models.CharField(_("审定会议"), max_length=100, blank=True)  # 六届主席会议第N次会议
+    document_number = models.CharField(_("文号"), max_length=60, blank=True)  # 〔2026〕N号
+    decided_on = models.DateField(_("审定日期"), null=True, blank=True)
+    decision_note = models.TextField(_("审定意见"), blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    submitted_at = models.DateTimeField(_("报审时间"), null=True, blank=True)
+    decided_at = models.DateTimeField(_("审定时间"), null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(_("版本"), default=1)
+
+    class Meta:
+        verbose_name = _("提案评选")
+        verbose_name_plural = _("提案评选")
+        ordering = ["-year", "kind"]
+        constraints = [
+            models.UniqueConstraint(fields=["council", "year", "kind"], name="selection_one_per_year"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year}年{self.get_kind_display()}"
+
+    @property
+    def state_label(self) -> str:
+        return swf.state_label(self.kind, self.state)
+
+
+class Nomination(models.Model):
+    """A proposal on a round's list: shortlisted (初选) or nominated (推荐), then decided on by the review."""
+
+    selection = models.ForeignKey(Selection, on_delete=models.CASCADE, related_name="nominations")
+    proposal = models.ForeignKey(
+        Proposal, on_delete=models.PROTECT, related_name="nominations", verbose_name=_("提案")
+    )
+    reason = models.TextField(_("理由"))
+    source = models.CharField(
+        _("推荐方"), max_length=16, choices=swf.NominationSource.choices, default=swf.NominationSource.STAFF
+    )
+    source_name = models.CharField(_("推荐单位"), max_length=100, blank=True)
+    suggested_leaders = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="+", verbose_name=_("建议督办领导")
+    )
+    lead_unit_note = models.CharField(_("牵头单位建议"), max_length=200, blank=True)
+    decision = models.CharField(
+        _("结果"), max_length=16, choices=swf.Decision.choices, default=swf.Decision.PENDING
+    )
+    score = models.DecimalField(_("评分"), max_digits=5, decimal_places=1, null=True, blank=True)
+    opinion = models.TextField(_("审议意见"), blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("审议时间"), null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("提名")
+        verbose_name_plural = _("提名")
+        ordering = ["selection", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["selection", "proposal"], name="nomination_once_per_selection"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.selection} · {self.proposal}"
+
+    @property
+    def decision_label(self) -> str:
+        return swf.decision_label(self.selection.kind, self.decision)

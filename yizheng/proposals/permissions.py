@@ -147,3 +147,28 @@ def actor_kinds(user, proposal, *, assignment=None, cosignature=None, evaluation
             roles = proposal.assignments.filter(active=True, unit_id__in=mine).values_list("role", flat=True)
             kinds.update(ROLE_KIND[r] for r in roles)
     return kinds
+
+
+def is_leader(user, council: Council) -> bool:
+    return any(a.role == Role.LEADER and _reaches(a, council) for a in org_permissions.roles_of(user))
+
+
+def selection_actor_kinds(user, council: Council) -> set[str]:
+    """Relations of `user` to a council's key or excellent selection round (selection_workflow.SelectionActor)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return set()
+    kinds: set[str] = set()
+    if is_proposal_staff(user, council):
+        kinds.add("proposal_staff")
+    if is_leader(user, council):
+        kinds.add("leader")
+    return kinds
+
+
+def leader_q(user, field: str = "council") -> Q:
+    """Rows whose council lies where the user is a leader."""
+    q = Q(pk__in=[])
+    paths = {a.council.path for a in org_permissions.roles_of(user) if a.role == Role.LEADER}
+    for path in sorted(paths):
+        q |= Q(**{f"{field}__path__startswith": path})
+    return q
