@@ -402,6 +402,18 @@ def closed(event: Event) -> list[Draft]:
     return _to(recipients.submitters(p), event, p, _("提案%(name)s已办结") % {"name": _named(p)})
 
 
+@on("proposal.reopen")
+def reopened(event: Event) -> list[Draft]:
+    p = _proposal(event)
+    if p is None:
+        return []
+    title = _("提案%(name)s重启办理") % {"name": _named(p)}
+    body = _("条件发生变化,您的提案将重新交承办单位办理。理由:%(reason)s") % {
+        "reason": event.payload.get("reason", "")
+    }
+    return _to(recipients.submitters(p), event, p, title, body)
+
+
 # --- follow-ups --------------------------------------------------------------------------------------------
 
 

@@ -58,6 +58,7 @@ from .schemas import (
     ProposalPatch,
     ProposalState,
     PublicIn,
+    ReopenIn,
     ReplyOut,
     ReplyQueueOut,
     ReplySubmitIn,
@@ -369,6 +370,20 @@ def action_rehandle(request, proposal_id: int, body: NoteIn):
 def action_close(request, proposal_id: int, body: VersionIn):
     p = selectors.proposal_for(request.auth, proposal_id, "close")
     return services.proposal_close(actor=request.auth, proposal=p, expected_version=body.expected_version)
+
+
+@_action(
+    "reopen",
+    gettext_lazy("重启办理"),
+    gettext_lazy(
+        "办理结果均为C类的已办结提案,在答复以后的年度条件发生变化时重启办理:原交办结束,提案回到已立案、待重新交办。"
+    ),
+)
+def action_reopen(request, proposal_id: int, body: ReopenIn):
+    p = selectors.proposal_for(request.auth, proposal_id, "reopen")
+    return services.proposal_reopen(
+        actor=request.auth, proposal=p, reason=body.reason, expected_version=body.expected_version
+    )
 
 
 @_action("set_public", gettext_lazy("设置公开"))

@@ -249,6 +249,17 @@ class NoteForm(VersionForm):
     note = forms.CharField(label=_("说明"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
+class ReopenForm(VersionForm):
+    # Not required here: the service refuses an empty reason with its own message (one rule, one place).
+    reason = forms.CharField(
+        label=_("重启办理的理由"),
+        required=False,
+        widget=forms.Textarea(
+            attrs={"rows": 3, "placeholder": _("例如:相关规划已批准、资金已落实等条件变化")}
+        ),
+    )
+
+
 class FlagForm(VersionForm):
     value = forms.BooleanField(required=False)
 

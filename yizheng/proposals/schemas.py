@@ -366,6 +366,10 @@ class NoteIn(VersionIn):
     note: str = ""
 
 
+class ReopenIn(VersionIn):
+    reason: str = Field(description=_("重启办理的理由(条件发生的变化)"))
+
+
 class PublicIn(VersionIn):
     is_public: bool
 

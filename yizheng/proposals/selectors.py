@@ -39,6 +39,7 @@ from django.utils import timezone
 
 from yizheng.audit.models import Event
 from yizheng.audit.selectors import history_for
+from yizheng.core.errors import TransitionNotAllowed
 from yizheng.org import permissions as org_permissions
 from yizheng.org.models import Member, Membership
 
@@ -754,8 +755,10 @@ def proposal_year_summary(user, council, year: int) -> dict[str, Any]:
         council__path__startswith=council.path, year=year, submitted_at__isnull=False
     )
     handled = base.filter(state__in=sorted(wf.FILED_STATES))
-    replies = Reply.objects.filter(proposal__in=handled.values("pk"))
-    evaluations = Evaluation.objects.filter(proposal__in=handled.values("pk"))
+    # A reopened proposal counts once, in its own year, with its current handling cycle: the replies and
+    # ratings of the assignments its reopening ended stay in its record but not in the figures.
+    replies = Reply.objects.filter(proposal__in=handled.values("pk"), assignment__active=True)
+    evaluations = Evaluation.objects.filter(proposal__in=handled.values("pk"), reply__assignment__active=True)
 
     total = base.aggregate(**_proposal_counts(base))
     total.update(replies.aggregate(**_reply_counts(classes)))
@@ -1347,3 +1350,37 @@ def proposals_returned(user) -> QuerySet[Proposal]:
     return Proposal.objects.filter(_mine_q(user), state=State.DRAFT, submitted_at__isnull=False).exclude(
         review_note=""
     )
+
+
+def proposal_final_replies(proposal: Proposal) -> QuerySet[Reply]:
+    """The approved replies the proposal ended with: the latest round of each active answering assignment."""
+    return Reply.objects.filter(
+        proposal=proposal,
+        status=ReplyStatus.APPROVED,
+        assignment__active=True,
+        round=F("assignment__round"),
+    ).select_related("assignment__unit")
+
+
+def proposal_reopen_status(proposal: Proposal, today: date | None = None) -> tuple[bool, str]:
+    """For the staff's handling page of a closed proposal: (may it be reopened now, why not). The reason is
+    empty when its answers are not all of class C, so no reopening section is shown for A/B answers."""
+    final = [
+        (r.result, timezone.localtime(r.published_at).date())
+        for r in proposal_final_replies(proposal)
+        if r.published_at
+    ]
+    try:
+        wf.may_reopen(final, today or _today())
+    except TransitionNotAllowed as exc:
+        c_class = bool(final) and all(code == wf.REOPENABLE_CLASS for code, _day in final)
+        return False, exc.message if c_class else ""
+    return True, ""
+
+
+def proposal_reopened_assignments(proposal: Proposal) -> set[int]:
+    """Ids of the assignments that a reopening (重启办理) of the proposal ended."""
+    ids: set[int] = set()
+    for payload in history_for(proposal).filter(action="proposal.reopen").values_list("payload", flat=True):
+        ids.update(payload.get("assignments") or [])
+    return ids

@@ -18,7 +18,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -49,7 +49,7 @@ from .models import (
     Reply,
 )
 from .richtext import plain_text, sanitize
-from .selectors import proposal_submitters
+from .selectors import proposal_final_replies, proposal_submitters
 from .uploads import check_upload
 from .workflow import AssignmentRole, EvaluationStatus, Kind, ReplyStatus, State
 
@@ -1677,6 +1677,12 @@ def proposal_evaluate(
     return found
 
 
+def _current_cycle(locked: Proposal) -> Q:
+    """Evaluations of the replies of active assignments: a reopened proposal's earlier ratings stay in the
+    record but no longer decide rehandling or closing."""
+    return Q(proposal=locked, reply__assignment__active=True)
+
+
 def _views(evaluations) -> list[wf.EvaluationView]:
     return [wf.EvaluationView(e.status, e.deadline, e.work_rating, e.result_rating) for e in evaluations]
 
@@ -1688,7 +1694,9 @@ def proposal_rehandle(
     within the (shorter) rehandling deadline. Round-1 ratings still pending are recorded as unrated."""
     with transaction.atomic():
         locked, t = _begin(actor, proposal, "rehandle", expected_version=expected_version)
-        evaluations = list(Evaluation.objects.select_for_update().filter(proposal=locked, round=locked.round))
+        evaluations = list(
+            Evaluation.objects.select_for_update().filter(_current_cycle(locked), round=locked.round)
+        )
         wf.may_rehandle(locked.round, _views(evaluations))
         config = proposal_settings_get(locked.council)
         today = _today()
@@ -1754,17 +1762,12 @@ def proposal_close(*, actor, proposal: Proposal, expected_version: int | None = 
     with transaction.atomic():
         locked, t = _begin(actor, proposal, "close", expected_version=expected_version)
         today = _today()
-        evaluations = list(Evaluation.objects.select_for_update().filter(proposal=locked))
+        evaluations = list(Evaluation.objects.select_for_update().filter(_current_cycle(locked)))
         wf.may_close(locked.round, _views(evaluations), today)
         unrated = _mark_unrated(evaluations, today)
         config = proposal_settings_get(locked.council)
         committing = {c["code"] for c in config.result_classes if c.get("requires_commitments")}
-        final = Reply.objects.filter(
-            proposal=locked,
-            status=ReplyStatus.APPROVED,
-            assignment__active=True,
-            round=F("assignment__round"),
-        ).select_related("assignment__unit")
+        final = proposal_final_replies(locked)
         followups = []
         for reply in final:
             if reply.result not in committing:
@@ -1796,6 +1799,59 @@ def proposal_close(*, actor, proposal: Proposal, expected_version: int | None = 
             from_state=from_state,
             fields=["state", "closed_at"],
             payload={"unrated": unrated, "followups": [f.pk for f in followups]},
+        )
+    return locked
+
+
+def proposal_reopen(
+    *, actor, proposal: Proposal, reason: str, expected_version: int | None = None
+) -> Proposal:
+    """重启办理: a closed proposal whose final answers are all of class C (not possible now) is handled again, in a
+    calendar year later than its last answer, when conditions have changed. Its assignments end (they stay in
+    the record with their replies and ratings) and it goes back to `filed`, awaiting a new assignment, for a
+    new handling cycle (round 1 again, so it may be rehandled once more)."""
+    with transaction.atomic():
+        locked, t = _begin(actor, proposal, "reopen", expected_version=expected_version)
+        reason = _required(reason, "reason", _("请写明重启办理的理由"))
+        final = list(proposal_final_replies(locked).order_by("pk"))
+        wf.may_reopen(
+            [(r.result, timezone.localtime(r.published_at).date()) for r in final if r.published_at],
+            _today(),
+        )
+        ended = list(
+            Assignment.objects.select_for_update(of=("self",))
+            .filter(proposal=locked, active=True)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        Assignment.objects.filter(pk__in=ended).update(active=False, deactivated_at=_now())
+        previous = {
+            "round": locked.round,
+            "replied_at": locked.replied_at,
+            "closed_at": locked.closed_at,
+        }
+        locked.round, locked.replied_at, locked.closed_at = 1, None, None
+        from_state, locked.state = locked.state, t.target
+        _record(
+            actor,
+            locked,
+            "reopen",
+            from_state=from_state,
+            fields=["state", "round", "replied_at", "closed_at"],
+            payload={
+                "reason": reason,
+                "replies": [
+                    {
+                        "id": r.pk,
+                        "unit": str(r.assignment.unit),
+                        "result": r.result,
+                        "published_at": r.published_at,
+                    }
+                    for r in final
+                ],
+                "assignments": ended,
+                "previous": previous,
+            },
         )
     return locked
 

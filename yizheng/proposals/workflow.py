@@ -115,6 +115,7 @@ TRANSITIONS: dict[str, Transition] = {
         _t("evaluate_on_paper", gettext_lazy("录入纸质评价"), [S.REPLIED], None, [A.PROPOSAL_STAFF]),
         _t("rehandle", gettext_lazy("重新办理"), [S.REPLIED], S.REHANDLING, [A.PROPOSAL_STAFF]),
         _t("close", gettext_lazy("办结"), [S.REPLIED], S.CLOSED, [A.PROPOSAL_STAFF]),
+        _t("reopen", gettext_lazy("重启办理"), [S.CLOSED], S.FILED, [A.PROPOSAL_STAFF]),
         # marks
         _t("set_public", gettext_lazy("设置公开"), _AFTER_FILING, None, [A.PROPOSAL_STAFF]),
         _t("mark_excellent", gettext_lazy("评为优秀提案"), _AFTER_FILING, None, [A.PROPOSAL_STAFF]),
@@ -424,6 +425,26 @@ def may_close(round_: int, evaluations: Iterable[EvaluationView], today: date) -
         e.status == EvaluationStatus.RATED and is_dissatisfied(e.work, e.result) for e in evaluations
     ):
         raise TransitionNotAllowed(_("有不满意的评价,须先重新办理"))
+
+
+# A C-class proposal (not possible now, kept for reference) may be handled again in a later year when conditions
+# change: the code of the class is fixed, its wording is the council's.
+REOPENABLE_CLASS = "C"
+
+
+def may_reopen(final_replies: Iterable[tuple[str, date]], today: date) -> None:
+    """重启办理: every final answer (result code, local date it was published) is of class C, and the latest of
+    them was given in an earlier calendar year than `today`."""
+    final_replies = list(final_replies)
+    if not final_replies:
+        raise TransitionNotAllowed(_("该提案没有已审定的答复,不能重启办理"))
+    if any(code != REOPENABLE_CLASS for code, _day in final_replies):
+        raise TransitionNotAllowed(
+            _("只有办理结果为%(code)s类的提案才能重启办理") % {"code": REOPENABLE_CLASS}
+        )
+    year = max(day for _code, day in final_replies).year
+    if today.year <= year:
+        raise TransitionNotAllowed(_("该提案于%(year)s年答复,须在以后年度才能重启办理") % {"year": year})
 
 
 # --- decline, disposition --------------------------------------------------------------------------------

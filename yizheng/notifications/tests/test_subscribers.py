@@ -15,6 +15,7 @@ from yizheng.proposals.models import Proposal
 from yizheng.proposals.tests.conftest import (
     approved_reply,
     assignment,
+    closed,
     draft,
     drafted_reply,
     filed,
@@ -188,6 +189,17 @@ def test_rehandle_and_close(world, committed):
         s.proposal_rehandle(actor=world.staff, proposal=refresh(p))
     assert recipients_of("proposal.rehandle") == {world.lead_liaison.pk}
     assert "重新办理" in inbox(world.lead_liaison)[-1].title
+
+
+def test_reopen_tells_every_submitter_why(world, clock, committed):
+    p = closed(world, kind="joint")  # member_b accepted the co-signature
+    clock.set(dt.date(2026, 3, 2))
+    with committed():
+        s.proposal_reopen(actor=world.staff, proposal=p, reason="城市更新项目已立项,条件具备")
+    assert recipients_of("proposal.reopen") == {world.member.pk, world.member_b_user.pk}
+    n = inbox(world.member_b_user)[-1]
+    assert n.title.endswith("重启办理")
+    assert "城市更新项目已立项" in n.body
 
 
 def test_followup_created_and_overdue(world, clock, committed):

@@ -51,6 +51,7 @@ EVENT_LABELS = {
     "evaluation_unrated": gettext_lazy("逾期未评价"),
     "rehandle": gettext_lazy("重新办理"),
     "close": gettext_lazy("办结"),
+    "reopen": gettext_lazy("重启办理"),
     "set_public": gettext_lazy("设置公开"),
     "mark_excellent": gettext_lazy("评为优秀提案"),
     "deadline_recomputed": gettext_lazy("按法定节假日重新计算期限"),

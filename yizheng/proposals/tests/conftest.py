@@ -231,6 +231,15 @@ def replied(w: World, *, result: str = "A", **kw) -> m.Proposal:
     return refresh(p)
 
 
+def closed(w: World, *, result: str = "C", **kw) -> m.Proposal:
+    """Replied with `result`, every submitter satisfied (recorded on paper), closed."""
+    p = replied(w, result=result, **kw)
+    for e in p.evaluations.filter(status="pending"):
+        services.proposal_evaluate(actor=w.staff, evaluation=e, work_rating="satisfied", result_rating="satisfied",
+                                   on_paper=True)  # fmt: skip
+    return services.proposal_close(actor=w.staff, proposal=refresh(p))
+
+
 def refresh(obj):
     obj.refresh_from_db()
     return obj

@@ -42,6 +42,7 @@ EXPECTED = {
     "evaluate_on_paper": ({S.REPLIED}, {A.PROPOSAL_STAFF}),
     "rehandle": ({S.REPLIED}, {A.PROPOSAL_STAFF}),
     "close": ({S.REPLIED}, {A.PROPOSAL_STAFF}),
+    "reopen": ({S.CLOSED}, {A.PROPOSAL_STAFF}),
     "set_public": (set(wf.FILED_STATES), {A.PROPOSAL_STAFF}),
     "mark_excellent": (set(wf.FILED_STATES), {A.PROPOSAL_STAFF}),
 }
@@ -102,11 +103,11 @@ def test_targets():
     assert wf.TRANSITIONS["evaluate"].target is None
 
 
-def test_terminal_states_allow_nothing_but_marks_and_conversion():
+def test_terminal_states_allow_nothing_but_marks_conversion_and_reopening():
     for state in (S.WITHDRAWN, S.MERGED):
         assert wf.allowed(state, ALL_KINDS) == []
     assert set(wf.allowed(S.NOT_FILED, ALL_KINDS)) == {"consent_conversion", "convert_to_opinion"}
-    assert set(wf.allowed(S.CLOSED, ALL_KINDS)) == {"set_key", "set_public", "mark_excellent"}
+    assert set(wf.allowed(S.CLOSED, ALL_KINDS)) == {"set_key", "set_public", "mark_excellent", "reopen"}
 
 
 def test_allowed_lists_buttons_for_a_submitter_and_staff():
@@ -282,6 +283,22 @@ def test_close_guard():
     with pytest.raises(TransitionNotAllowed, match="须先重新办理"):
         wf.may_close(1, [ev("rated", "dissatisfied", "satisfied")], TODAY)
     wf.may_close(2, [ev("rated", "dissatisfied", "satisfied")], TODAY)  # after rehandling it may close
+
+
+def test_reopen_guard():
+    wf.may_reopen([("C", dt.date(2025, 12, 31))], dt.date(2026, 1, 1))
+    wf.may_reopen([("C", dt.date(2024, 3, 1)), ("C", dt.date(2025, 6, 1))], dt.date(2026, 6, 1))
+    assert wf.TRANSITIONS["reopen"].target == S.FILED
+    with pytest.raises(TransitionNotAllowed, match="以后年度"):
+        wf.may_reopen([("C", dt.date(2026, 1, 2))], dt.date(2026, 12, 31))  # same calendar year
+    with pytest.raises(TransitionNotAllowed, match="以后年度"):  # the latest answer counts
+        wf.may_reopen([("C", dt.date(2024, 3, 1)), ("C", dt.date(2026, 1, 5))], dt.date(2026, 6, 1))
+    with pytest.raises(TransitionNotAllowed, match="C类"):
+        wf.may_reopen([("C", dt.date(2024, 3, 1)), ("A", dt.date(2024, 3, 1))], dt.date(2026, 6, 1))
+    with pytest.raises(TransitionNotAllowed, match="C类"):
+        wf.may_reopen([("B", dt.date(2024, 3, 1))], dt.date(2026, 6, 1))
+    with pytest.raises(TransitionNotAllowed, match="没有已审定的答复"):
+        wf.may_reopen([], dt.date(2026, 6, 1))
 
 
 def test_decline_check():

@@ -36,6 +36,7 @@ from ..forms_handling import (
     FlagForm,
     NoteForm,
     PaperEvaluationForm,
+    ReopenForm,
     ReplyForm,
     ReviewForm,
     SetKeyForm,
@@ -328,6 +329,7 @@ def _proposal_page(request, proposal, forms=None, status: int = 200):
     )
     forms.setdefault("paper", PaperEvaluationForm(evaluations=pending, initial={"version": proposal.version}))
     forms.setdefault("rehandle", NoteForm(initial={"version": proposal.version}))
+    forms.setdefault("reopen", ReopenForm(initial={"version": proposal.version}))
     context = {
         "proposal": proposal,
         "case_label": config.case_label(proposal),
@@ -342,6 +344,10 @@ def _proposal_page(request, proposal, forms=None, status: int = 200):
         "pending_evaluations": pending,
         "today": _today(),
     }
+    if "reopen" in actions:
+        context["reopenable"], context["reopen_blocker"] = sel.proposal_reopen_status(proposal)
+    if any(not a.active for a in context["assignments"]):
+        context["reopened_assignments"] = sel.proposal_reopened_assignments(proposal)
     return render(request, "proposals/assign_proposal.html", context, status=status)
 
 
@@ -447,6 +453,28 @@ def proposal_close(request, pk: int):
             messages.success(request, _("提案已办结。"))
             return _back(request, proposal)
     return _proposal_page(request, proposal, {"close": form}, status)
+
+
+@login_required
+@require_POST
+def proposal_reopen(request, pk: int):
+    proposal = sel.proposal_for(request.user, pk, "reopen")
+    form = ReopenForm(request.POST)
+    status = 400
+    if form.is_valid():
+        status = _run(
+            form,
+            lambda: services.proposal_reopen(
+                actor=request.user,
+                proposal=proposal,
+                reason=form.cleaned_data["reason"],
+                expected_version=form.expected_version(),
+            ),
+        )
+        if status is None:
+            messages.success(request, _("提案已重启办理,请重新交办。"))
+            return redirect("proposal_handling", pk=proposal.pk)
+    return _proposal_page(request, proposal, {"reopen": form}, status)
 
 
 def _flag(request, pk: int, action: str, service, kwarg: str, done: str):
@@ -886,6 +914,7 @@ urlpatterns = [
     path("proposals/<int:pk>/key/", proposal_set_key, name="proposal_set_key"),
     path("proposals/<int:pk>/rehandle/", proposal_rehandle, name="proposal_rehandle"),
     path("proposals/<int:pk>/close/", proposal_close, name="proposal_close"),
+    path("proposals/<int:pk>/reopen/", proposal_reopen, name="proposal_reopen"),
     path("proposals/<int:pk>/public/", proposal_set_public, name="proposal_set_public"),
     path("proposals/<int:pk>/excellent/", proposal_mark_excellent, name="proposal_mark_excellent"),
     path("proposals/<int:pk>/paper-evaluation/", proposal_paper_evaluation, name="proposal_paper_evaluation"),
