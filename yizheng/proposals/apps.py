@@ -8,6 +8,6 @@ class ProposalsConfig(AppConfig):
     verbose_name = _("提案")
 
     def ready(self) -> None:
-        from . import deadlines, nav, todos_h, todos_i  # noqa: F401
+        from . import deadlines, nav, todos_h, todos_i, todos_selection  # noqa: F401
 
         deadlines.register()

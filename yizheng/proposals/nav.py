@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from yizheng.core.navigation import NavEntry, register
 
 from .permissions import proposal_staff_grants
+from .selectors_selection import may_use_selections
 
 register(
     NavEntry(_("我的提案"), "proposal_mine", "proposal.draft", 10),
@@ -15,6 +16,7 @@ register(
     NavEntry(_("答复审核"), "reply_review_queue", "proposal.supervise", 15),
     NavEntry(_("提案统计"), "proposal_summary", "proposal.stats", 16),
     NavEntry(_("重点提案"), "key_proposals", "proposal.lead_supervise", 17),
+    NavEntry(_("提案评选"), "selection_index", None, 17, check=may_use_selections),
     NavEntry(_("回头看"), "followup_list", "followup.view", 18),
     NavEntry(
         _("提案设置"),

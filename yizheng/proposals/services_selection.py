@@ -356,7 +356,7 @@ def _decide_round(
             if n.pk in struck:
                 n.decision, n.decided_by, n.decided_at = Decision.STRUCK, actor, now
                 n.save(update_fields=["decision", "decided_by", "decided_at"])
-        label = meeting_name or document_number
+        label = document_number or meeting_name
         for n in kept:
             apply(locked, n, label)
         from_state = locked.state
@@ -446,6 +446,7 @@ def selection_announce(
     selection: Selection,
     document_number: str,
     decided_on: date | None,
+    meeting_name: str = "",
     struck: Iterable[int] = (),
     note: str = "",
     expected_version: int | None = None,
@@ -471,6 +472,7 @@ def selection_announce(
         "announce",
         decided_on=decided_on,
         document_number=document_number,
+        meeting_name=meeting_name or "",
         note=note,
         struck=struck,
         expected_version=expected_version,

@@ -6,4 +6,5 @@ urlpatterns = [
     path("review/", include("yizheng.proposals.views.review")),
     path("handling/", include("yizheng.proposals.views.handling")),
     path("documents/", include("yizheng.proposals.views.documents")),
+    path("selections/", include("yizheng.proposals.views.selection")),
 ]
