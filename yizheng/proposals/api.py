@@ -389,8 +389,9 @@ def action_reopen(request, proposal_id: int, body: ReopenIn):
 @_action("set_public", gettext_lazy("设置公开"))
 def action_set_public(request, proposal_id: int, body: PublicIn):
     p = selectors.proposal_for(request.auth, proposal_id, "set_public")
-    _check_version(p, body.expected_version)
-    return services.proposal_set_public(actor=request.auth, proposal=p, is_public=body.is_public)
+    return services.proposal_set_public(
+        actor=request.auth, proposal=p, is_public=body.is_public, expected_version=body.expected_version
+    )
 
 
 @_action("mark_excellent", gettext_lazy("评为优秀提案"))
@@ -454,13 +455,16 @@ def action_record_contact(request, assignment_id: int, body: ContactIn):
         people=body.people,
         members_met=list(refs["members"].values()),
         collective_met=body.collective_met,
+        expected_version=body.expected_version,
     )
 
 
 @_unit_action("co_opinion", gettext_lazy("提出协办意见"), AssignmentOut)
 def action_co_opinion(request, assignment_id: int, body: CoOpinionIn):
     a = selectors.assignment_for(request.auth, assignment_id, "give_co_opinion")
-    return services.proposal_give_co_opinion(actor=request.auth, assignment=a, opinion=body.opinion)
+    return services.proposal_give_co_opinion(
+        actor=request.auth, assignment=a, opinion=body.opinion, expected_version=body.expected_version
+    )
 
 
 @_unit_action("request_extension", gettext_lazy("申请延期"), ExtensionRequestOut, 201)

@@ -67,6 +67,8 @@ class SettingsForm(forms.Form):
         help_text=_("每行一条"),
         error_messages={"required": _("请至少填写一条不予立案理由")},
     )
+    # The settings' updated_at when the form was rendered: saving over someone else's change is refused.
+    updated_at = forms.CharField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, settings_obj=None, **kwargs):
         data = args[0] if args else kwargs.get("data")
@@ -93,6 +95,9 @@ class SettingsForm(forms.Form):
                         value = "\n".join(value)
                     self.initial[field] = value
             self.result_rows = [dict(c) for c in settings_obj.result_classes]
+            self.initial["updated_at"] = (
+                settings_obj.updated_at.isoformat() if settings_obj.updated_at else ""
+            )
         self.result_rows = [r for r in self.result_rows if r["code"] or r["label"] or r["description"]]
         if len(self.result_rows) < MAX_RESULT_CLASSES:  # one empty row to add a class (e.g. D)
             self.result_rows.append(
@@ -140,7 +145,10 @@ class SettingsForm(forms.Form):
         return cleaned
 
     def settings_data(self) -> dict[str, Any]:
-        return dict(self.cleaned_data)
+        return {k: v for k, v in self.cleaned_data.items() if k != "updated_at"}
+
+    def expected_updated_at(self) -> str | None:
+        return self.cleaned_data.get("updated_at") or None
 
 
 class CategoryForm(forms.Form):

@@ -38,6 +38,7 @@ RequestStatus = choice(AdjustmentRequest.Status)
 ContactMethod = choice(ContactRecord.Method)
 
 VERSION_HELP = _("读取时的版本号(version);他人已修改时返回 409,不作任何修改")
+OPTIONAL_VERSION_HELP = _("提案读取时的版本号(version),可不填;给出且他人已修改时返回 409,不作任何修改")
 
 
 def _ref(obj) -> dict[str, Any] | None:
@@ -403,10 +404,12 @@ class ContactIn(Schema):
     people: str = Field("", max_length=200)
     members_met: list[int] = Field(default_factory=list, description=_("沟通的提案人(委员编号)"))
     collective_met: bool = False
+    expected_version: int | None = Field(None, description=OPTIONAL_VERSION_HELP)
 
 
 class CoOpinionIn(Schema):
     opinion: str
+    expected_version: int | None = Field(None, description=OPTIONAL_VERSION_HELP)
 
 
 class ExtensionIn(Schema):

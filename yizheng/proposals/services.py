@@ -209,12 +209,27 @@ def _check_settings(values: dict[str, Any]) -> None:
         raise ApplicationError(_("不予立案理由不能为空"), errors={"decline_reasons": [""]})
 
 
-def proposal_settings_update(*, actor, council: Council, data: dict[str, Any]) -> ProposalSettings:
+def _updated_at_key(value: datetime | str) -> datetime:
+    return datetime.fromisoformat(value) if isinstance(value, str) else value
+
+
+def proposal_settings_update(
+    *, actor, council: Council, data: dict[str, Any], expected_updated_at: datetime | str | None = None
+) -> ProposalSettings:
+    """Change the council's settings. `expected_updated_at` is the `updated_at` the form was rendered with: a
+    form left open while someone else saved is refused (ConflictError) instead of undoing their change."""
     if not perms.is_proposal_staff(actor, council):
         raise PermissionDenied
     with transaction.atomic():
         proposal_settings_get(council)
         locked = ProposalSettings.objects.select_for_update().get(council=council)
+        if expected_updated_at not in (None, ""):
+            try:
+                stale = _updated_at_key(expected_updated_at) != locked.updated_at
+            except ValueError:
+                stale = True
+            if stale:
+                raise ConflictError(_("提案工作设置已被他人修改,请刷新页面后重试"))
         before = {f: getattr(locked, f) for f in SETTINGS_FIELDS}
         after = {**before, **{k: v for k, v in data.items() if k in SETTINGS_FIELDS}}
         _check_settings(after)
@@ -1204,11 +1219,14 @@ def proposal_record_contact(
     people: str = "",
     members_met: Iterable[Member] = (),
     collective_met: bool = False,
+    expected_version: int | None = None,
 ) -> ContactRecord:
     """沟通: a contact of the unit with the submitters (date, method, people, summary, whom it met)."""
     members_met = list(members_met)
     with transaction.atomic():
-        locked, found, _t = _begin_unit(actor, assignment, "record_contact")
+        locked, found, _t = _begin_unit(
+            actor, assignment, "record_contact", expected_version=expected_version
+        )
         if method not in ContactRecord.Method.values:
             raise ApplicationError(_("请选择沟通方式"), errors={"method": [_("请选择沟通方式")]})
         if date is None or date > _today():
@@ -1245,10 +1263,14 @@ def proposal_record_contact(
     return record
 
 
-def proposal_give_co_opinion(*, actor, assignment: Assignment, opinion: str) -> Assignment:
+def proposal_give_co_opinion(
+    *, actor, assignment: Assignment, opinion: str, expected_version: int | None = None
+) -> Assignment:
     """A co unit sends its opinion to the lead unit (may be revised until the lead reply is approved)."""
     with transaction.atomic():
-        locked, found, _t = _begin_unit(actor, assignment, "give_co_opinion")
+        locked, found, _t = _begin_unit(
+            actor, assignment, "give_co_opinion", expected_version=expected_version
+        )
         found.opinion = sanitize(_required(opinion, "opinion", _("请填写协办意见")))
         found.opinion_at = _now()
         found.save(update_fields=["opinion", "opinion_at"])
@@ -1885,9 +1907,11 @@ def evaluations_mark_unrated(*, today: date | None = None) -> int:
 # --- marks: public, excellent -----------------------------------------------------------------------------
 
 
-def proposal_set_public(*, actor, proposal: Proposal, is_public: bool) -> Proposal:
+def proposal_set_public(
+    *, actor, proposal: Proposal, is_public: bool, expected_version: int | None = None
+) -> Proposal:
     with transaction.atomic():
-        locked, _t = _begin(actor, proposal, "set_public")
+        locked, _t = _begin(actor, proposal, "set_public", expected_version=expected_version)
         if locked.is_public != bool(is_public):
             locked.is_public = bool(is_public)
             _record(

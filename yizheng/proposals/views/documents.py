@@ -13,7 +13,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from yizheng.core.errors import ApplicationError
+from yizheng.core.errors import ApplicationError, ConflictError
 from yizheng.reports.xlsx import XLSX_CONTENT_TYPE, table_xlsx
 
 from .. import documents, services
@@ -114,15 +114,24 @@ def proposal_settings(request):
     if request.method != "POST":
         return _settings_page(request, council)
     form = SettingsForm(request.POST)
+    status = 400
     if form.is_valid():
         try:
-            services.proposal_settings_update(actor=request.user, council=council, data=form.settings_data())
+            services.proposal_settings_update(
+                actor=request.user,
+                council=council,
+                data=form.settings_data(),
+                expected_updated_at=form.expected_updated_at(),
+            )
+        except ConflictError as exc:
+            apply_errors(form, exc)
+            status = 409
         except ApplicationError as exc:
             apply_errors(form, exc)
         else:
             messages.success(request, _("提案工作设置已保存。"))
             return redirect(f"{reverse('proposal_settings')}?council={council.pk}")
-    return _settings_page(request, council, form=form, status=400)
+    return _settings_page(request, council, form=form, status=status)
 
 
 @login_required

@@ -67,8 +67,9 @@ def _run(form, call: Callable[[], object]) -> int | None:
 
 
 def _stale(form, proposal) -> int | None:
-    """For services that take no expected_version: a form rendered for an older version of the proposal is
-    refused (409), so a double submit or a form left open while others acted changes nothing."""
+    """For a service that takes no expected_version (marking excellent, being replaced by the selection
+    rounds): a form rendered for an older version of the proposal is refused (409). Services that take one
+    compare it under their lock instead."""
     expected = form.cleaned_data.get("version")
     if expected is not None and int(expected) != proposal.version:
         form.add_error(None, _("该提案已被他人修改,请刷新页面后重试"))
@@ -477,14 +478,16 @@ def proposal_reopen(request, pk: int):
     return _proposal_page(request, proposal, {"reopen": form}, status)
 
 
-def _flag(request, pk: int, action: str, service, kwarg: str, done: str):
+def _flag(request, pk: int, action: str, service, kwarg: str, done: str, versioned: bool = True):
     proposal = sel.proposal_for(request.user, pk, action)
     form = FlagForm(request.POST)
     status = 400
     if form.is_valid():
-        status = _stale(form, proposal) or _run(
-            form,
-            lambda: service(actor=request.user, proposal=proposal, **{kwarg: form.cleaned_data["value"]}),
+        kwargs = {kwarg: form.cleaned_data["value"]}
+        if versioned:
+            kwargs["expected_version"] = form.expected_version()
+        status = (not versioned and _stale(form, proposal)) or _run(
+            form, lambda: service(actor=request.user, proposal=proposal, **kwargs)
         )
         if status is None:
             messages.success(request, done)
@@ -508,6 +511,7 @@ def proposal_mark_excellent(request, pk: int):
         services.proposal_mark_excellent,
         "is_excellent",
         _("优秀提案标记已保存。"),
+        versioned=False,
     )
 
 
@@ -644,14 +648,12 @@ def assignment_workspace(request, pk: int):
     return _workspace(request, assignment)
 
 
-def _unit_action(request, pk: int, action: str, form_name: str, form, call, done: str, check_version=False):
+def _unit_action(request, pk: int, action: str, form_name: str, form, call, done: str):
     assignment = sel.assignment_for(request.user, pk, action)
     bound = form(assignment)
     status = 400
     if bound.is_valid():
-        status = (check_version and _stale(bound, assignment.proposal)) or _run(
-            bound, lambda: call(assignment, bound)
-        )
+        status = _run(bound, lambda: call(assignment, bound))
         if status is None:
             messages.success(request, done)
             return redirect("assignment_workspace", pk=assignment.pk)
@@ -695,9 +697,9 @@ def assignment_record_contact(request, pk: int):
             people=f.cleaned_data["people"],
             members_met=f.chosen_members(),
             collective_met=f.cleaned_data["collective_met"],
+            expected_version=f.expected_version(),
         ),
         _("沟通记录已保存。"),
-        check_version=True,
     )
 
 
@@ -711,10 +713,12 @@ def assignment_co_opinion(request, pk: int):
         "opinion",
         lambda a: CoOpinionForm(request.POST),
         lambda a, f: services.proposal_give_co_opinion(
-            actor=request.user, assignment=a, opinion=text_to_html(f.cleaned_data["opinion"])
+            actor=request.user,
+            assignment=a,
+            opinion=text_to_html(f.cleaned_data["opinion"]),
+            expected_version=f.expected_version(),
         ),
         _("协办意见已送主办单位。"),
-        check_version=True,
     )
 
 
