@@ -10,6 +10,7 @@ from yizheng.core.api import build_api
 from yizheng.followups.api import router as followups_router
 from yizheng.org.api import router as org_router
 from yizheng.proposals.api import router as proposals_router
+from yizheng.proposals.api_selection import router as selections_router
 
 api = build_api(
     title="Yizheng API",
@@ -23,4 +24,5 @@ api = build_api(
 )
 api.add_router("", org_router)
 api.add_router("", proposals_router)
+api.add_router("", selections_router)
 api.add_router("", followups_router)
