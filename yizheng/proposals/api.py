@@ -19,7 +19,7 @@ from yizheng.core.errors import ConflictError
 from yizheng.org import permissions as org_permissions
 
 from . import permissions as perms
-from . import selectors, services
+from . import selectors, services, uploads
 from .models import Proposal
 from .schemas import (
     AdjustmentIn,
@@ -27,6 +27,7 @@ from .schemas import (
     AssignBatchIn,
     AssignIn,
     AssignmentOut,
+    AttachmentOut,
     ConsentIn,
     ContactIn,
     ContactOut,
@@ -156,6 +157,35 @@ def proposal_detail(request, proposal_id: int):
 @paginate(LimitOffsetPagination)
 def proposal_timeline(request, proposal_id: int):
     return selectors.proposal_timeline(request.auth, selectors.proposal_for(request.auth, proposal_id))
+
+
+@router.get(
+    "/proposals/{proposal_id}/attachments",
+    response={200: list[AttachmentOut], **RESPONSES},
+    summary=gettext_lazy("提案附件"),
+)
+def proposal_attachments(request, proposal_id: int):
+    return list(selectors.proposal_for(request.auth, proposal_id).attachments.order_by("pk"))
+
+
+@router.get(
+    "/proposals/{proposal_id}/attachments/{attachment_id}/file",
+    response={200: None, **RESPONSES},
+    summary=gettext_lazy("下载提案附件"),
+    description=gettext_lazy(
+        "返回文件本身(Content-Disposition: attachment,含中文文件名);能查看该提案的用户才能下载。"
+    ),
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "文件",
+                "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+            }
+        }
+    },
+)
+def proposal_attachment_file(request, proposal_id: int, attachment_id: int):
+    return uploads.attachment_response(selectors.attachment_for(request.auth, proposal_id, attachment_id))
 
 
 # --- drafting ---------------------------------------------------------------------------------------------

@@ -255,6 +255,23 @@ class ProposalDetailOut(ProposalOut):
         return obj.detail_allowed_actions
 
 
+class AttachmentOut(Schema):
+    id: int
+    name: str = Field(description=_("原文件名"))
+    content_type: str
+    size: int = Field(description=_("字节数"))
+    uploaded_at: dt.datetime
+    download: str = Field(description=_("下载地址(API)"))
+
+    @staticmethod
+    def resolve_name(obj) -> str:
+        return obj.original_name
+
+    @staticmethod
+    def resolve_download(obj) -> str:
+        return f"/api/v1/proposals/{obj.proposal_id}/attachments/{obj.pk}/file"
+
+
 class EventOut(Schema):
     seq: int
     occurred_at: dt.datetime

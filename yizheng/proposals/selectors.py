@@ -48,6 +48,7 @@ from . import workflow as wf
 from .models import (
     AdjustmentRequest,
     Assignment,
+    Attachment,
     ContactRecord,
     CoSignature,
     Countersignature,
@@ -1384,3 +1385,13 @@ def proposal_reopened_assignments(proposal: Proposal) -> set[int]:
     for payload in history_for(proposal).filter(action="proposal.reopen").values_list("payload", flat=True):
         ids.update(payload.get("assignments") or [])
     return ids
+
+
+def attachment_for(user, proposal_pk, attachment_pk) -> Attachment:
+    """One attachment of a proposal the user may view (404 otherwise, also for another proposal's attachment)."""
+    proposal = proposal_for(user, proposal_pk)
+    found = Attachment.objects.filter(proposal=proposal, pk=attachment_pk).first()
+    if found is None:
+        raise Http404
+    found.proposal = proposal
+    return found

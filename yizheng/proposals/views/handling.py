@@ -343,6 +343,7 @@ def _proposal_page(request, proposal, forms=None, status: int = 200):
             )
         ),
         "pending_evaluations": pending,
+        "attachments": list(proposal.attachments.order_by("pk")),
         "today": _today(),
     }
     if "reopen" in actions:
@@ -633,6 +634,9 @@ def _workspace(request, assignment, forms=None, status: int = 200):
         "reply_editable": reply_editable and assignment.round == proposal.round,
         "history": _event_labels(sel.assignment_history(request.user, assignment)[:30]),
         "is_staff": perms.is_proposal_staff(request.user, proposal.council),
+        "attachments": list(proposal.attachments.order_by("pk")),
+        "ended_by_reopen": not assignment.active
+        and assignment.pk in sel.proposal_reopened_assignments(proposal),
         **data,
     }
     return render(request, "proposals/assignment_workspace.html", context, status=status)

@@ -21,7 +21,7 @@ from yizheng.core.errors import ApplicationError
 from yizheng.core.pagination import paginate
 from yizheng.org import permissions as org_permissions
 
-from .. import selectors, services
+from .. import selectors, services, uploads
 from ..forms import (
     AttachmentForm,
     ConsentForm,
@@ -173,6 +173,12 @@ def attachment_remove(request, pk: int, attachment_pk: int):
         return render_detail(request, proposal, status=exc.status_code, error=exc.message)
     messages.success(request, _("附件已删除。"))
     return redirect("proposal_edit", pk=proposal.pk)
+
+
+@login_required
+def attachment_download(request, pk: int, attachment_pk: int):
+    """Anyone who may view the proposal may download its attachments; anyone else gets 404."""
+    return uploads.attachment_response(selectors.attachment_for(request.user, pk, attachment_pk))
 
 
 @login_required
@@ -353,6 +359,11 @@ urlpatterns = [
         "<int:pk>/attachments/<int:attachment_pk>/remove/",
         attachment_remove,
         name="proposal_attachment_remove",
+    ),
+    path(
+        "<int:pk>/attachments/<int:attachment_pk>/",
+        attachment_download,
+        name="proposal_attachment_download",
     ),
     path("<int:pk>/cosign/search/", cosign_search, name="proposal_cosign_search"),
     path("<int:pk>/cosign/invite/", cosign_invite, name="proposal_cosign_invite"),
