@@ -896,10 +896,25 @@ def latest_events(proposals, per_proposal: int = 3) -> dict[int, list[Event]]:
     return out
 
 
-def assignment_history(user, assignment: Assignment) -> QuerySet[Event]:
+# Events that name the assignments they create or change in payload["assignments"] (ids, or rows with "id").
+_ASSIGNMENT_LIST_EVENTS = ("proposal.assign", "proposal.rehandle", "proposal.reopen")
+
+
+def _names_assignment(event: Event, pk: int) -> bool:
+    if event.action not in _ASSIGNMENT_LIST_EVENTS:
+        return True
+    rows = event.payload.get("assignments") or []
+    return any((row.get("id") if isinstance(row, dict) else row) == pk for row in rows)
+
+
+def assignment_history(user, assignment: Assignment, limit: int = 30) -> list[Event]:
     """The events of the assignment's proposal that concern its unit (the unit's actions and the staff's
-    decisions on them), newest first. The caller got `assignment` via assignment_for."""
-    return history_for(assignment.proposal).filter(payload__unit=str(assignment.unit))
+    decisions on them) and the assignment itself (交办, 重新办理, 重启办理), newest first, at most `limit`.
+    The caller got `assignment` via assignment_for."""
+    events = history_for(assignment.proposal).filter(
+        Q(payload__unit=str(assignment.unit)) | Q(action__in=_ASSIGNMENT_LIST_EVENTS)
+    )
+    return [e for e in events if _names_assignment(e, assignment.pk)][:limit]
 
 
 def assignment_workspace(user, assignment: Assignment) -> dict[str, Any]:

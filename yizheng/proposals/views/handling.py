@@ -632,7 +632,7 @@ def _workspace(request, assignment, forms=None, status: int = 200):
         else 0,
         "adjustment_open": wf.adjustment_window_open(today, assignment.adjustment_deadline),
         "reply_editable": reply_editable and assignment.round == proposal.round,
-        "history": _event_labels(sel.assignment_history(request.user, assignment)[:30]),
+        "history": _event_labels(sel.assignment_history(request.user, assignment)),
         "is_staff": perms.is_proposal_staff(request.user, proposal.council),
         "attachments": list(proposal.attachments.order_by("pk")),
         "ended_by_reopen": not assignment.active
