@@ -661,13 +661,17 @@ class ProposalYear:
         self.categories = {c.name: c for c in Category.objects.filter(council=self.city)}
         self.plan()
         queue: list[tuple[dt.datetime, int, Generator]] = []
-        for plan in self.plans:
-            script = self.script(plan)
+        # Nothing happens later than this morning (or midnight, before eight): the same data all day long.
+        cutoff = at(self.today, 8) if timezone.localtime() >= at(self.today, 8) else at(self.today, 0)
+        self.cutoff = cutoff
+        for script in [
+            *(self.script(plan) for plan in self.plans),
+            self._key_round(),
+            self._excellent_round(),
+        ]:
             first = next(script, None)
             if first is not None:
                 heapq.heappush(queue, (first, next(self.counter), script))
-        # Nothing happens later than this morning (or midnight, before eight): the same data all day long.
-        cutoff = at(self.today, 8) if timezone.localtime() >= at(self.today, 8) else at(self.today, 0)
         with clock_patched(self.clock):
             while queue:
                 moment, _n, script = heapq.heappop(queue)
@@ -676,6 +680,107 @@ class ProposalYear:
                 if following is not None:
                     heapq.heappush(queue, (max(following, self.clock.now), next(self.counter), script))
         return self.done
+
+    # --- key-proposal selection and excellent-proposal awards ---------------------------------------------
+
+    def _wait_for(self, titles: list[str], states) -> Generator[dt.datetime, None, list[Proposal]]:
+        """Yield day by day until every proposal titled so is in one of `states` (or the demo's day has come)."""
+        while True:
+            found = list(
+                Proposal.objects.filter(
+                    council=self.city, title__in=titles, state__in=sorted(states)
+                ).order_by("case_scope", "case_number")
+            )
+            if len(found) == len(titles) or self.clock.now >= self.cutoff:
+                return found
+            yield self.clock.now + dt.timedelta(days=1)
+
+    def _key_round(self) -> Generator[dt.datetime, None, None]:
+        """重点提案遴选 after the plenary: the proposal office shortlists, the committee selects ten, the chair's
+        meeting approves them with the leader supervising."""
+        from . import services_selection as sel
+        from .selection_workflow import Decision, SelectionKind
+        from .workflow import FILED_STATES
+
+        key = [p.title for p in self.plans if p.key]
+        others = [p.title for p in self.plans if not p.key and p.fate == "closed"][:3]
+        yield at(self.plenary.end_date + dt.timedelta(days=20), 9)
+        found = yield from self._wait_for(key + others, FILED_STATES)
+        if not found:
+            return
+        staff = self.staff
+        r = sel.selection_open(actor=staff, council=self.city, year=found[0].year, kind=SelectionKind.KEY)
+        for p in found:
+            is_key = p.title in key
+            sel.nomination_add(
+                actor=staff,
+                selection=r,
+                proposal=p,
+                reason="涉及全市发展大局和群众切身利益,社会关注度高" if is_key else "建议具体,有一定代表性",
+                suggested_leaders=[self.leader] if is_key else [],
+                lead_unit_note="由主办单位牵头,协办单位配合" if is_key else "",
+            )
+        yield self.clock.now + dt.timedelta(days=6)
+        sel.selection_start_review(actor=staff, selection=r)
+        for n in r.nominations.select_related("proposal").order_by("pk"):
+            chosen = n.proposal.title in key
+            sel.nomination_decide(
+                actor=staff,
+                nomination=n,
+                decision=Decision.SELECTED if chosen else Decision.REJECTED,
+                opinion="同意列为重点提案" if chosen else "建议作为一般提案办理",
+            )
+        yield self.clock.now + dt.timedelta(days=1)
+        sel.selection_submit(actor=staff, selection=r)
+        yield self.clock.now + dt.timedelta(days=7)
+        sel.selection_approve(
+            actor=self.leader,
+            selection=r,
+            meeting_name="六届主席会议第十二次会议",
+            decided_on=timezone.localdate(),
+        )
+
+    def _excellent_round(self) -> Generator[dt.datetime, None, None]:
+        """优秀提案评选 of the year, left in review: nominations from the office, units and sectors, some scored."""
+        from . import services_selection as sel
+        from .selection_workflow import Decision, SelectionKind
+        from .workflow import State
+
+        titles = [p.title for p in self.plans if p.extra.get("excellent")]
+        yield at(self.today - dt.timedelta(days=20), 10)
+        found = yield from self._wait_for(titles, {State.CLOSED})
+        if not found:
+            return
+        staff = self.staff
+        r = sel.selection_open(
+            actor=staff, council=self.city, year=found[0].year, kind=SelectionKind.EXCELLENT
+        )
+        sources = [
+            ("staff", ""),
+            ("unit", "市教育局"),
+            ("sector", "教育界"),
+            ("organization", "民盟示例市委员会"),
+        ]
+        for i, p in enumerate(found):
+            source, name = sources[i % len(sources)]
+            sel.nomination_add(
+                actor=staff,
+                selection=r,
+                proposal=p,
+                reason="调研深入,建议具体可行,已被承办单位采纳并取得实效",
+                source=source,
+                source_name=name,
+            )
+        yield self.clock.now + dt.timedelta(days=5)
+        sel.selection_start_review(actor=staff, selection=r)
+        for i, n in enumerate(r.nominations.order_by("pk")[:6]):
+            sel.nomination_decide(
+                actor=staff,
+                nomination=n,
+                decision=Decision.SELECTED if i < 5 else Decision.REJECTED,
+                score=95 - i * 2,
+                opinion="" if i < 5 else "建议针对性不够强",
+            )
 
     def _texts(self, plan: Plan) -> dict[str, str]:
         rng, topic = self.rng, plan.topic
@@ -860,8 +965,6 @@ class ProposalYear:
             lead_unit=units[first],
             co_units=[units[u] for u in plan.co_units],
             separate_units=[units[u] for u in plan.separate_units],
-            is_key=plan.key or None,
-            supervising_leaders=[self.leader] if plan.key else None,
         )
         if fate == "new":
             self._count(fate)
@@ -985,9 +1088,6 @@ class ProposalYear:
         if plan.extra.get("public"):
             yield at(eval_day + dt.timedelta(days=25), 10)
             s.proposal_set_public(actor=staff, proposal=proposal, is_public=True)
-        if plan.extra.get("excellent"):
-            yield at(max(eval_day + dt.timedelta(days=30), self.today - dt.timedelta(days=20)), 10)
-            s.proposal_mark_excellent(actor=staff, proposal=proposal)
         self._count(fate)
 
     def _contact(self, plan: Plan, proposal: Proposal, a: Assignment, day: dt.date) -> None:

@@ -184,7 +184,28 @@ def test_handling_in_every_state(loaded):
     assert FollowUp.objects.count() > 40  # B-class commitments (回头看)
     assert Proposal.objects.filter(is_key=True, supervising_leaders=_user("leader")).count() == 10
     assert 10 <= Proposal.objects.filter(is_public=True).count() <= 30
-    assert 1 <= Proposal.objects.filter(is_excellent=True).count() <= 10
+    assert not Proposal.objects.filter(is_excellent=True).exists()  # the year's excellent round is in review
+
+
+def test_key_round_approved_and_excellent_round_in_review(loaded):
+    from yizheng.proposals.models import Selection
+    from yizheng.proposals.selection_workflow import Decision
+
+    key = Selection.objects.get(council=loaded.city, kind="key")
+    assert key.state == "approved"
+    assert key.meeting_name
+    selected = key.nominations.filter(decision=Decision.SELECTED)
+    assert selected.count() == 10
+    assert key.nominations.filter(decision=Decision.REJECTED).count() == 3
+    assert set(selected.values_list("proposal", flat=True)) == set(
+        Proposal.objects.filter(is_key=True).values_list("pk", flat=True)
+    )
+    excellent = Selection.objects.get(council=loaded.city, kind="excellent")
+    assert excellent.state == "reviewing"
+    assert excellent.quota == 10
+    assert excellent.nominations.count() == 8
+    assert excellent.nominations.filter(decision=Decision.SELECTED).count() == 5
+    assert excellent.nominations.filter(decision=Decision.PENDING).count() == 2
 
 
 def test_every_demo_account_has_work_waiting(loaded):
