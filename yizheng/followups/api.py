@@ -4,11 +4,13 @@ owner's or staff's start and complete (销号, evidence required)."""
 import datetime as dt
 from typing import Any
 
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
 from yizheng.core.api import ERROR_RESPONSES, ErrorOut, LimitOffsetPagination
+from yizheng.core.uploads import download_response
 from yizheng.org.schemas import Ref, choice
 
 from . import selectors, services
@@ -36,10 +38,18 @@ class FollowUpOut(Schema):
     status: FollowUpStatus
     is_overdue: bool = False
     evidence: str
+    evidence_file: str | None = Field(
+        description=_("佐证文件的下载地址(API),没有佐证文件时为空;文件名见 evidence_file_name")
+    )
+    evidence_file_name: str
     created_at: dt.datetime
     started_at: dt.datetime | None
     closed_at: dt.datetime | None
     version: int
+
+    @staticmethod
+    def resolve_evidence_file(obj) -> str | None:
+        return f"/api/v1/followups/{obj.pk}/evidence-file" if obj.evidence_file else None
 
     @staticmethod
     def resolve_owner_unit(obj):
@@ -77,6 +87,27 @@ def followup_list(request, filters: Query[FollowUpFilters]):
 @router.get("/followups/{followup_id}", response={200: FollowUpOut, **RESPONSES}, summary=_("回头看事项详情"))
 def followup_detail(request, followup_id: int):
     return selectors.followup_for(request.auth, followup_id)
+
+
+@router.get(
+    "/followups/{followup_id}/evidence-file",
+    response={200: None, **RESPONSES},
+    summary=_("下载回头看事项的佐证文件"),
+    description=_("能查看该事项的用户才能下载;没有佐证文件时返回 404。"),
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "文件",
+                "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+            }
+        }
+    },
+)
+def followup_evidence_file(request, followup_id: int):
+    f = selectors.followup_for(request.auth, followup_id)
+    if not f.evidence_file:
+        raise Http404
+    return download_response(f.evidence_file, f.evidence_file_name, f.evidence_file_type)
 
 
 @router.post(

@@ -10,6 +10,11 @@ from django.utils.translation import gettext_lazy as _
 from .workflow import Status
 
 
+def evidence_upload_to(instance: FollowUp, filename: str) -> str:
+    """Evidence files are kept beside their item: followups/<pk>/<name>."""
+    return f"followups/{instance.pk}/{filename}"
+
+
 class FollowUp(models.Model):
     council = models.ForeignKey(
         "org.Council", on_delete=models.PROTECT, related_name="followups", verbose_name=_("政协组织")
@@ -42,6 +47,9 @@ class FollowUp(models.Model):
     due_rule = models.JSONField(default=dict, blank=True)  # {"from": iso, "working_days": n} when computed
     status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.OPEN)
     evidence = models.TextField(_("落实情况"), blank=True)
+    evidence_file = models.FileField(_("佐证文件"), upload_to=evidence_upload_to, max_length=300, blank=True)
+    evidence_file_name = models.CharField(_("佐证文件名"), max_length=200, blank=True)
+    evidence_file_type = models.CharField(_("佐证文件类型"), max_length=100, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )

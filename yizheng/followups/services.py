@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from yizheng.audit.services import event_record, target_type_of
 from yizheng.core.errors import ApplicationError, ConflictError
+from yizheng.core.uploads import check_upload
 from yizheng.org import permissions as org_permissions
 
 from . import permissions as perms
@@ -131,22 +132,40 @@ def followup_start(
 
 
 def followup_complete(
-    *, actor, followup: FollowUp, evidence: str, expected_version: int | None = None
+    *, actor, followup: FollowUp, evidence: str, evidence_file=None, expected_version: int | None = None
 ) -> FollowUp:
-    """销号: done, with the evidence of what was carried out (required)."""
-    with transaction.atomic():
-        locked, t = _begin(actor, followup, "complete", expected_version)
-        locked.evidence = wf.check_evidence(evidence)
-        from_state, locked.status = locked.status, t.target
-        locked.closed_at, locked.closed_by = _now(), actor
-        _record(
-            actor,
-            locked,
-            "complete",
-            from_state=from_state,
-            fields=["status", "evidence", "closed_at", "closed_by"],
-            payload={"evidence": locked.evidence, "late": locked.due_date < _today()},
-        )
+    """销号: done, with the evidence of what was carried out (required) and optionally a file (size- and
+    type-checked, stored through Django storage beside the item). A refusal stores nothing."""
+    stored = None
+    try:
+        with transaction.atomic():
+            locked, t = _begin(actor, followup, "complete", expected_version)
+            locked.evidence = wf.check_evidence(evidence)
+            fields = ["status", "evidence", "closed_at", "closed_by"]
+            if evidence_file is not None:
+                name, content_type, _size = check_upload(evidence_file)
+                locked.evidence_file.save(name, evidence_file, save=False)
+                stored = locked.evidence_file.name
+                locked.evidence_file_name, locked.evidence_file_type = name, content_type
+                fields += ["evidence_file", "evidence_file_name", "evidence_file_type"]
+            from_state, locked.status = locked.status, t.target
+            locked.closed_at, locked.closed_by = _now(), actor
+            _record(
+                actor,
+                locked,
+                "complete",
+                from_state=from_state,
+                fields=fields,
+                payload={
+                    "evidence": locked.evidence,
+                    "evidence_file": locked.evidence_file_name or None,
+                    "late": locked.due_date < _today(),
+                },
+            )
+    except BaseException:
+        if stored:
+            locked.evidence_file.storage.delete(stored)
+        raise
     return locked
 
 

@@ -4,7 +4,6 @@ optionally a file kept beside the item."""
 
 from __future__ import annotations
 
-import uuid
 from pathlib import PurePath
 
 from django import forms
@@ -12,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,8 +20,8 @@ from django.views.decorators.http import require_POST
 
 from yizheng.core.errors import ApplicationError, ConflictError
 from yizheng.core.pagination import paginate
+from yizheng.core.uploads import download_response
 from yizheng.org import permissions as org_permissions
-from yizheng.proposals.uploads import check_upload
 
 from . import permissions as perms
 from . import selectors, services
@@ -58,11 +57,14 @@ def _evidence_dir(followup) -> str:
     return f"followups/{followup.pk}"
 
 
-def _evidence_files(followup) -> list[str]:
+def _legacy_files(followup) -> list[str]:
+    """Files kept in the item's folder by earlier versions, which named them in the evidence text only."""
+    current = PurePath(followup.evidence_file.name).name if followup.evidence_file else None
     try:
-        return sorted(default_storage.listdir(_evidence_dir(followup))[1])
+        names = default_storage.listdir(_evidence_dir(followup))[1]
     except (FileNotFoundError, NotADirectoryError):
         return []
+    return sorted(n for n in names if n != current)
 
 
 def _display_name(stored: str) -> str:
@@ -123,7 +125,7 @@ def _detail(request, followup, forms_=None, status: int = 200):
         "days_over": (today - followup.due_date).days
         if followup.is_overdue and followup.due_date < today
         else 0,
-        "files": [(name, _display_name(name)) for name in _evidence_files(followup)],
+        "files": [(name, _display_name(name)) for name in _legacy_files(followup)],
         "history": services_history(followup),
     }
     return render(request, "followups/followup_detail.html", context, status=status)
@@ -184,25 +186,15 @@ def followup_complete(request, pk: int):
     form = CompleteForm(request.POST, request.FILES)
     status = 400
     if form.is_valid():
-        stored = None
         try:
-            evidence = wf.check_evidence(form.cleaned_data["evidence"])
-            upload = form.cleaned_data.get("file")
-            if upload:
-                name, _type, _size = check_upload(upload)
-                stored = default_storage.save(
-                    f"{_evidence_dir(followup)}/{uuid.uuid4().hex[:8]}_{name}", upload
-                )
-                evidence += "\n" + _("佐证文件:%(name)s") % {"name": name}
             services.followup_complete(
                 actor=request.user,
                 followup=followup,
-                evidence=evidence,
+                evidence=form.cleaned_data["evidence"],
+                evidence_file=form.cleaned_data.get("file") or None,
                 expected_version=form.cleaned_data["version"],
             )
         except ApplicationError as exc:
-            if stored:
-                default_storage.delete(stored)
             _refuse(form, exc)
             status = 409 if isinstance(exc, ConflictError) else 400
         else:
@@ -212,12 +204,20 @@ def followup_complete(request, pk: int):
 
 
 @login_required
-def followup_file(request, pk: int, name: str):
+def followup_evidence_file(request, pk: int):
+    """The item's evidence file, for everyone who may see the item (404 otherwise, or when there is none)."""
     followup = selectors.followup_for(request.user, pk)
-    if name not in _evidence_files(followup) or PurePath(name).name != name:
+    if not followup.evidence_file:
         raise Http404
-    return FileResponse(
-        default_storage.open(f"{_evidence_dir(followup)}/{name}", "rb"),
-        as_attachment=True,
-        filename=_display_name(name),
+    return download_response(followup.evidence_file, followup.evidence_file_name, followup.evidence_file_type)
+
+
+@login_required
+def followup_file(request, pk: int, name: str):
+    """Files stored beside an item before it had an evidence_file field (named in its evidence text)."""
+    followup = selectors.followup_for(request.user, pk)
+    if name not in _legacy_files(followup) or PurePath(name).name != name:
+        raise Http404
+    return download_response(
+        default_storage.open(f"{_evidence_dir(followup)}/{name}", "rb"), _display_name(name)
     )

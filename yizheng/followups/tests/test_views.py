@@ -11,6 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from yizheng.audit.models import Event
+from yizheng.core.errors import ApplicationError
 from yizheng.followups import services as s
 from yizheng.followups.models import FollowUp
 from yizheng.org.models import Office, Role
@@ -107,16 +108,58 @@ def test_start_then_complete_with_evidence_and_a_file(client, x):
     assert c.post(url, data).status_code == 302
     f.refresh_from_db()
     assert f.status == "done"
-    assert "验收报告.pdf" in f.evidence
+    assert f.evidence == "已新增托位2100个,经验收合格"  # the file is a field of its own, not a line of text
+    assert (f.evidence_file_name, f.evidence_file_type) == ("验收报告.pdf", "application/pdf")
+    assert f.evidence_file.name.startswith(f"followups/{f.pk}/")
+    assert Event.objects.filter(action="followup.complete").get().payload["evidence_file"] == "验收报告.pdf"
     page = c.get(reverse("followup_detail", args=[f.pk])).content.decode()
     assert "已新增托位2100个" in page
-    link = "/followups/" + page.split('href="/followups/')[-1].split('"')[0]
-    assert "/files/" in link
+    link = reverse("followup_evidence_file", args=[f.pk])
+    assert f'href="{link}"' in page
+    assert page.count("验收报告.pdf") == 1  # listed once, not again as a file of the folder
     download = c.get(link)
     assert download.status_code == 200
     assert b"".join(download.streaming_content) == b"%PDF-1.4 test"
-    assert as_user(client, x["other_liaison"]).get(link).status_code == 404
+    assert download["Content-Type"] == "application/pdf"
+    assert (
+        download["Content-Disposition"]
+        == "attachment; filename*=utf-8''%E9%AA%8C%E6%94%B6%E6%8A%A5%E5%91%8A.pdf"
+    )
+    assert download["X-Content-Type-Options"] == "nosniff"
+    assert as_user(client, x["staff"]).get(link).status_code == 200
+    for user in ("other_liaison", "foreign_staff", "member"):
+        assert as_user(client, x[user]).get(link).status_code == 404, user
     post_refused(as_user(client, x["liaison"]), url, {"version": f.version, "evidence": "再次销号"}, 409)
+
+
+def test_evidence_file_checks_size_and_type_and_stores_nothing_when_refused(client, x, settings):
+    f = make(x)
+    c = as_user(client, x["liaison"])
+    url = reverse("followup_complete", args=[f.pk])
+    for upload, message in [
+        (SimpleUploadedFile("a.exe", b"MZ...."), "只能上传"),
+        (SimpleUploadedFile("a.png", b"%PDF-1.4"), "不符"),
+        (SimpleUploadedFile("a.pdf", b""), "空文件"),
+    ]:
+        response = post_refused(c, url, {"version": f.version, "evidence": "已完成", "file": upload}, 400)
+        assert message in response.content.decode()
+    big = SimpleUploadedFile("大.pdf", b"%PDF-" + b"0" * 32)
+    big.size = 21 * 1024 * 1024  # the limit, without sending 21 MB through the test client
+    with pytest.raises(ApplicationError, match="20 MB"):
+        s.followup_complete(actor=x["liaison"], followup=f, evidence="已完成", evidence_file=big)
+    ok = SimpleUploadedFile("验收报告.pdf", b"%PDF-1.4 test")
+    post_refused(
+        c, url, {"version": f.version, "evidence": "", "file": ok}, 400
+    )  # text evidence still required
+    assert not list(settings.MEDIA_ROOT.rglob("*.*"))  # nothing stored by any refusal
+
+
+def test_no_evidence_file_is_404(client, x):
+    f = make(x)
+    s.followup_complete(actor=x["liaison"], followup=f, evidence="已完成")
+    assert (
+        as_user(client, x["liaison"]).get(reverse("followup_evidence_file", args=[f.pk])).status_code == 404
+    )
 
 
 def test_wrong_role_and_other_unit_are_refused(client, x):
@@ -127,3 +170,33 @@ def test_wrong_role_and_other_unit_are_refused(client, x):
     post_refused(as_user(client, x["foreign_staff"]), reverse("followup_start", args=[f.pk]), {}, 404)
     leader = x["member"]
     post_refused(as_user(client, leader), reverse("followup_start", args=[f.pk]), {}, 404)
+
+
+def test_api_names_and_serves_the_evidence_file(client, x):
+    f = make(x)
+    pdf = SimpleUploadedFile("验收报告.pdf", b"%PDF-1.4 test")
+    s.followup_complete(actor=x["liaison"], followup=f, evidence="已完成", evidence_file=pdf)
+    body = as_user(client, x["staff"]).get(f"/api/v1/followups/{f.pk}").json()
+    assert (body["evidence_file_name"], body["evidence_file"]) == (
+        "验收报告.pdf",
+        f"/api/v1/followups/{f.pk}/evidence-file",
+    )
+    download = as_user(client, x["liaison"]).get(body["evidence_file"])
+    assert download.status_code == 200
+    assert b"".join(download.streaming_content) == b"%PDF-1.4 test"
+    assert as_user(client, x["other_liaison"]).get(body["evidence_file"]).status_code == 404
+
+
+def test_a_failure_after_storing_the_file_removes_it(x, settings, monkeypatch):
+    f = make(x)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("database gone")
+
+    monkeypatch.setattr(s, "_record", broken)
+    with pytest.raises(RuntimeError):
+        s.followup_complete(actor=x["liaison"], followup=f, evidence="已完成",
+                            evidence_file=SimpleUploadedFile("验收报告.pdf", b"%PDF-1.4 test"))  # fmt: skip
+    assert not list(settings.MEDIA_ROOT.rglob("*.*"))
+    f.refresh_from_db()
+    assert (f.status, f.evidence_file.name) == ("open", "")
