@@ -371,178 +371,176 @@ def _back(request, proposal):
         return redirect("proposal_handling", pk=proposal.pk)
 
 
+def _staff_action(request, pk: int, action: str, form_name: str, make_form, call, done: str, *, stay=False):
+    """The shape every staff action after filing shares: fetch and authorise the proposal for `action`, bind
+    the form, call the service, and on success say `done` and go back (to the handling page when `stay`, else
+    to where the form came from); a refusal re-renders the handling page with the form's errors (400 / 409)."""
+    proposal = sel.proposal_for(request.user, pk, action)
+    form = make_form(proposal)
+    status = 400
+    if form.is_valid():
+        status = _run(form, lambda: call(proposal, form))
+        if status is None:
+            messages.success(request, done)
+            return redirect("proposal_handling", pk=proposal.pk) if stay else _back(request, proposal)
+    return _proposal_page(request, proposal, {form_name: form}, status)
+
+
 @login_required
 @require_POST
 def proposal_assign_one(request, pk: int):
-    proposal = sel.proposal_for(request.user, pk, "assign")
-    form = AssignForm(request.POST, user=request.user)
-    status = 400
-    if form.is_valid():
-        status = _run(
-            form,
-            lambda: services.proposal_assign(
-                actor=request.user,
-                proposal=proposal,
-                expected_version=form.expected_version(),
-                **form.assign_kwargs(),
-            ),
-        )
-        if status is None:
-            messages.success(request, _("已交办。"))
-            return redirect("proposal_handling", pk=proposal.pk)
-    return _proposal_page(request, proposal, {"assign": form}, status)
+    return _staff_action(
+        request,
+        pk,
+        "assign",
+        "assign",
+        lambda p: AssignForm(request.POST, user=request.user),
+        lambda p, f: services.proposal_assign(
+            actor=request.user, proposal=p, expected_version=f.expected_version(), **f.assign_kwargs()
+        ),
+        _("已交办。"),
+        stay=True,
+    )
 
 
 @login_required
 @require_POST
 def proposal_set_key(request, pk: int):
-    proposal = sel.proposal_for(request.user, pk, "set_key")
-    form = SetKeyForm(request.POST, user=request.user)
-    status = 400
-    if form.is_valid():
-        status = _run(
-            form,
-            lambda: services.proposal_set_key(
-                actor=request.user,
-                proposal=proposal,
-                is_key=form.cleaned_data["is_key"],
-                supervising_leaders=form.cleaned_data["supervising_leaders"],
-                expected_version=form.expected_version(),
-            ),
-        )
-        if status is None:
-            messages.success(request, _("重点提案设置已保存。"))
-            return _back(request, proposal)
-    return _proposal_page(request, proposal, {"set_key": form}, status)
+    return _staff_action(
+        request,
+        pk,
+        "set_key",
+        "set_key",
+        lambda p: SetKeyForm(request.POST, user=request.user),
+        lambda p, f: services.proposal_set_key(
+            actor=request.user,
+            proposal=p,
+            is_key=f.cleaned_data["is_key"],
+            supervising_leaders=f.cleaned_data["supervising_leaders"],
+            expected_version=f.expected_version(),
+        ),
+        _("重点提案设置已保存。"),
+    )
 
 
 @login_required
 @require_POST
 def proposal_rehandle(request, pk: int):
-    proposal = sel.proposal_for(request.user, pk, "rehandle")
-    form = NoteForm(request.POST)
-    status = 400
-    if form.is_valid():
-        status = _run(
-            form,
-            lambda: services.proposal_rehandle(
-                actor=request.user,
-                proposal=proposal,
-                note=form.cleaned_data["note"],
-                expected_version=form.expected_version(),
-            ),
-        )
-        if status is None:
-            messages.success(request, _("已交承办单位重新办理。"))
-            return _back(request, proposal)
-    return _proposal_page(request, proposal, {"rehandle": form}, status)
+    return _staff_action(
+        request,
+        pk,
+        "rehandle",
+        "rehandle",
+        lambda p: NoteForm(request.POST),
+        lambda p, f: services.proposal_rehandle(
+            actor=request.user, proposal=p, note=f.cleaned_data["note"], expected_version=f.expected_version()
+        ),
+        _("已交承办单位重新办理。"),
+    )
 
 
 @login_required
 @require_POST
 def proposal_close(request, pk: int):
-    proposal = sel.proposal_for(request.user, pk, "close")
-    form = NoteForm(request.POST)
-    status = 400
-    if form.is_valid():
-        status = _run(
-            form,
-            lambda: services.proposal_close(
-                actor=request.user, proposal=proposal, expected_version=form.expected_version()
-            ),
-        )
-        if status is None:
-            messages.success(request, _("提案已办结。"))
-            return _back(request, proposal)
-    return _proposal_page(request, proposal, {"close": form}, status)
+    return _staff_action(
+        request,
+        pk,
+        "close",
+        "close",
+        lambda p: NoteForm(request.POST),
+        lambda p, f: services.proposal_close(
+            actor=request.user, proposal=p, expected_version=f.expected_version()
+        ),
+        _("提案已办结。"),
+    )
 
 
 @login_required
 @require_POST
 def proposal_reopen(request, pk: int):
-    proposal = sel.proposal_for(request.user, pk, "reopen")
-    form = ReopenForm(request.POST)
-    status = 400
-    if form.is_valid():
-        status = _run(
-            form,
-            lambda: services.proposal_reopen(
-                actor=request.user,
-                proposal=proposal,
-                reason=form.cleaned_data["reason"],
-                expected_version=form.expected_version(),
-            ),
-        )
-        if status is None:
-            messages.success(request, _("提案已重启办理,请重新交办。"))
-            return redirect("proposal_handling", pk=proposal.pk)
-    return _proposal_page(request, proposal, {"reopen": form}, status)
-
-
-def _flag(request, pk: int, action: str, service, kwarg: str, done: str, versioned: bool = True):
-    proposal = sel.proposal_for(request.user, pk, action)
-    form = FlagForm(request.POST)
-    status = 400
-    if form.is_valid():
-        kwargs = {kwarg: form.cleaned_data["value"]}
-        if versioned:
-            kwargs["expected_version"] = form.expected_version()
-        status = (not versioned and _stale(form, proposal)) or _run(
-            form, lambda: service(actor=request.user, proposal=proposal, **kwargs)
-        )
-        if status is None:
-            messages.success(request, done)
-            return _back(request, proposal)
-    return _proposal_page(request, proposal, {action: form}, status)
+    return _staff_action(
+        request,
+        pk,
+        "reopen",
+        "reopen",
+        lambda p: ReopenForm(request.POST),
+        lambda p, f: services.proposal_reopen(
+            actor=request.user,
+            proposal=p,
+            reason=f.cleaned_data["reason"],
+            expected_version=f.expected_version(),
+        ),
+        _("提案已重启办理,请重新交办。"),
+        stay=True,
+    )
 
 
 @login_required
 @require_POST
 def proposal_set_public(request, pk: int):
-    return _flag(request, pk, "set_public", services.proposal_set_public, "is_public", _("公开设置已保存。"))
+    return _staff_action(
+        request,
+        pk,
+        "set_public",
+        "set_public",
+        lambda p: FlagForm(request.POST),
+        lambda p, f: services.proposal_set_public(
+            actor=request.user,
+            proposal=p,
+            is_public=f.cleaned_data["value"],
+            expected_version=f.expected_version(),
+        ),
+        _("公开设置已保存。"),
+    )
 
 
 @login_required
 @require_POST
 def proposal_mark_excellent(request, pk: int):
-    return _flag(
-        request,
-        pk,
-        "mark_excellent",
-        services.proposal_mark_excellent,
-        "is_excellent",
-        _("优秀提案标记已保存。"),
-        versioned=False,
+    """Left as it was: the selection rounds replace it (its service takes no version, hence `_stale`)."""
+    proposal = sel.proposal_for(request.user, pk, "mark_excellent")
+    form = FlagForm(request.POST)
+    status = 400
+    if form.is_valid():
+        status = _stale(form, proposal) or _run(
+            form,
+            lambda: services.proposal_mark_excellent(
+                actor=request.user, proposal=proposal, is_excellent=form.cleaned_data["value"]
+            ),
+        )
+        if status is None:
+            messages.success(request, _("优秀提案标记已保存。"))
+            return _back(request, proposal)
+    return _proposal_page(request, proposal, {"mark_excellent": form}, status)
+
+
+def _pending_evaluations(proposal):
+    return proposal.evaluations.filter(round=proposal.round, status=EvaluationStatus.PENDING).select_related(
+        "member", "source"
     )
 
 
 @login_required
 @require_POST
 def proposal_paper_evaluation(request, pk: int):
-    proposal = sel.proposal_for(request.user, pk, "evaluate_on_paper")
-    pending = proposal.evaluations.filter(
-        round=proposal.round, status=EvaluationStatus.PENDING
-    ).select_related("member", "source")
-    form = PaperEvaluationForm(request.POST, evaluations=pending)
-    status = 400
-    if form.is_valid():
-        status = _run(
-            form,
-            lambda: services.proposal_evaluate(
-                actor=request.user,
-                evaluation=form.chosen(),
-                work_rating=form.cleaned_data["work_rating"],
-                result_rating=form.cleaned_data["result_rating"],
-                consulted=form.cleaned_data["consulted"],
-                comment=form.cleaned_data["comment"],
-                on_paper=True,
-                expected_version=form.expected_version(),
-            ),
-        )
-        if status is None:
-            messages.success(request, _("纸质评价已录入。"))
-            return _back(request, proposal)
-    return _proposal_page(request, proposal, {"paper": form}, status)
+    return _staff_action(
+        request,
+        pk,
+        "evaluate_on_paper",
+        "paper",
+        lambda p: PaperEvaluationForm(request.POST, evaluations=_pending_evaluations(p)),
+        lambda p, f: services.proposal_evaluate(
+            actor=request.user,
+            evaluation=f.chosen(),
+            work_rating=f.cleaned_data["work_rating"],
+            result_rating=f.cleaned_data["result_rating"],
+            consulted=f.cleaned_data["consulted"],
+            comment=f.cleaned_data["comment"],
+            on_paper=True,
+            expected_version=f.expected_version(),
+        ),
+        _("纸质评价已录入。"),
+    )
 
 
 # --- units: inbox and workspace ----------------------------------------------------------------------------
