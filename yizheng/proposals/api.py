@@ -52,6 +52,7 @@ from .schemas import (
     InboxOut,
     MergeIn,
     NoteIn,
+    ProposalCreatedOut,
     ProposalDetailOut,
     ProposalFilters,
     ProposalIn,
@@ -193,11 +194,11 @@ def proposal_attachment_file(request, proposal_id: int, attachment_id: int):
 
 @router.post(
     "/proposals",
-    response={201: ProposalDetailOut, **RESPONSES},
+    response={201: ProposalCreatedOut, **RESPONSES},
     summary=gettext_lazy("新建提案草稿"),
     description=gettext_lazy(
         "委员为本人提出个人或联名提案;党派团体等集体的提案经办人以集体名义提出集体提案(填写 organization、"
-        "committee 或 sector 之一)。"
+        "committee 或 sector 之一)。返回草稿的编号、状态、版本号和后续操作的地址;草稿全文请 GET links.self。"
     ),
 )
 def proposal_create(request, body: ProposalIn):
@@ -226,7 +227,7 @@ def proposal_create(request, body: ProposalIn):
         committee=refs["committee"],
         sector=refs["sector"],
     )
-    return 201, selectors.proposal_detail_for(user, proposal.pk)
+    return 201, proposal
 
 
 @router.patch(
@@ -736,6 +737,10 @@ def unit_inbox(request, params: Query[InboxParams]):
     user = request.auth
     if not perms.unit_ids(user):
         raise PermissionDenied
-    buckets = selectors.unit_inbox(user)
-    counts = selectors.unit_inbox_counts(user)
-    return {name: {"count": counts[name], "items": list(qs[: params.limit])} for name, qs in buckets.items()}
+    buckets = selectors.unit_inbox_ids(user)
+    shown = [pk for ids in buckets.values() for pk in ids[: params.limit]]
+    rows = {a.pk: a for a in selectors.unit_inbox_rows(user, shown)}
+    return {
+        name: {"count": len(ids), "items": [rows[pk] for pk in ids[: params.limit] if pk in rows]}
+        for name, ids in buckets.items()
+    }

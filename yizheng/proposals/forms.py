@@ -8,6 +8,9 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import PermissionDenied
+from django.forms.utils import flatatt
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from yizheng.core.errors import ApplicationError, ConflictError
@@ -313,6 +316,26 @@ class MergeForm(VersionForm):
 # --- the staff list ---------------------------------------------------------------------------------------
 
 
+class QuickSelect(forms.Select):
+    """A <select> rendered in one pass instead of one template per option: the list's unit filter has an
+    option per handling unit (500 in a large city), which Django's option templates took ≈40 ms to render
+    on every list request. Same markup as forms.Select for flat choices."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        chosen = set(self.format_value(value))
+        options = format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            (
+                (key, mark_safe(" selected") if str(key) in chosen else "", label)
+                for key, label in self.choices
+            ),
+        )
+        return format_html(
+            '<select name="{}"{}>{}</select>', name, flatatt(self.build_attrs(self.attrs, attrs)), options
+        )
+
+
 class ProposalFilterForm(forms.Form):
     q = forms.CharField(
         label=_("搜索"),
@@ -320,15 +343,27 @@ class ProposalFilterForm(forms.Form):
         max_length=60,
         widget=forms.TextInput(attrs={"placeholder": _("标题、提案人或案号")}),
     )
-    year = forms.TypedChoiceField(label=_("年度"), required=False, coerce=int, empty_value=None)
+    year = forms.TypedChoiceField(
+        label=_("年度"), required=False, coerce=int, empty_value=None, widget=QuickSelect
+    )
     state = forms.ChoiceField(
-        label=_("状态"), required=False, choices=[("", _("全部")), *[(s.value, s.label) for s in State]]
+        label=_("状态"),
+        required=False,
+        choices=[("", _("全部")), *[(s.value, s.label) for s in State]],
+        widget=QuickSelect,
     )
     kind = forms.ChoiceField(
-        label=_("类型"), required=False, choices=[("", _("全部")), *[(k.value, k.label) for k in Kind]]
+        label=_("类型"),
+        required=False,
+        choices=[("", _("全部")), *[(k.value, k.label) for k in Kind]],
+        widget=QuickSelect,
     )
-    category = forms.TypedChoiceField(label=_("分类"), required=False, coerce=int, empty_value=None)
-    unit = forms.TypedChoiceField(label=_("承办单位"), required=False, coerce=int, empty_value=None)
+    category = forms.TypedChoiceField(
+        label=_("分类"), required=False, coerce=int, empty_value=None, widget=QuickSelect
+    )
+    unit = forms.TypedChoiceField(
+        label=_("承办单位"), required=False, coerce=int, empty_value=None, widget=QuickSelect
+    )
     key = forms.BooleanField(label=_("重点提案"), required=False)
     overdue = forms.BooleanField(label=_("已超期"), required=False)
 

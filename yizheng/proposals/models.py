@@ -296,6 +296,18 @@ class Proposal(models.Model):
             models.Index(fields=["council", "year", "state"]),
             models.Index(fields=["council", "state"]),
             models.Index(fields=["lead_member", "state"]),
+            # The list's year filter (selectors.proposal_years): first and next year of submitted proposals.
+            models.Index(
+                fields=["year", "council"],
+                condition=Q(submitted_at__isnull=False),
+                name="proposal_listed_year",
+            ),
+            # Proposals in handling (a few thousand of 100k): units' inboxes, overdue boards, reminders.
+            models.Index(
+                fields=["state"],
+                condition=Q(state__in=sorted(wf.OPEN_HANDLING_STATES)),
+                name="proposal_open_handling",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -179,6 +179,26 @@ class EvaluationOut(Schema):
         return _ref(obj.member)
 
 
+class ProposalLinks(Schema):
+    self: str = Field(description=_("草稿全文(GET)与修改(PATCH)"))
+    submit: str = Field(description=_("提交(POST,带 expected_version)"))
+    timeline: str
+
+
+class ProposalCreatedOut(Schema):
+    """What creating a draft answers: enough to submit it or edit it (GET `links.self` for the whole draft)."""
+
+    id: int
+    state: ProposalState
+    version: int
+    links: ProposalLinks
+
+    @staticmethod
+    def resolve_links(obj) -> dict[str, str]:
+        base = f"/api/v1/proposals/{obj.pk}"
+        return {"self": base, "submit": f"{base}/actions/submit", "timeline": f"{base}/timeline"}
+
+
 class ProposalDetailOut(ProposalOut):
     case_label: str = Field(description=_("案号,如 第0001号"))
     plenary: Ref | None

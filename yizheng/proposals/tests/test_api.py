@@ -188,12 +188,17 @@ def test_timeline_newest_first(world):
 
 
 def test_member_creates_and_edits_a_draft(world):
-    body = ok(
+    created = ok(
         post(world.member, "/proposals", {"council": world.council.pk, "title": "关于加强养老服务的提案",
              "suggestions": "<p>建议</p><script>x</script>", "category": world.category.pk}),
         201,
     )  # fmt: skip
-    assert body["state"] == "draft"
+    # The create answer is slim (a client creating many drafts reads the rest only when it needs it).
+    assert set(created) == {"id", "state", "version", "links"}
+    assert created["state"] == "draft"
+    assert created["links"]["submit"] == f"{API}/proposals/{created['id']}/actions/submit"
+    body = ok(get(world.member, created["links"]["self"].removeprefix(API)))
+    assert body["version"] == created["version"]
     assert body["suggestions"] == "<p>建议</p>"
     assert body["category"]["id"] == world.category.pk
     assert body["allowed_actions"][0] == "edit"
@@ -203,8 +208,9 @@ def test_member_creates_and_edits_a_draft(world):
 
 
 def test_collective_agent_creates_for_their_organization(world):
-    body = ok(post(world.agent, "/proposals", {"council": world.council.pk, "title": "关于集体的提案",
-              "kind": "collective", "organization": world.organization.pk}), 201)  # fmt: skip
+    created = ok(post(world.agent, "/proposals", {"council": world.council.pk, "title": "关于集体的提案",
+                 "kind": "collective", "organization": world.organization.pk}), 201)  # fmt: skip
+    body = ok(get(world.agent, f"/proposals/{created['id']}"))
     assert body["kind"] == "collective"
     assert body["organization"]["name"] == "民盟示例市委"
 

@@ -14,7 +14,7 @@ from yizheng.org.models import Role
 from yizheng.org.tests.factories import CouncilFactory, MemberFactory
 from yizheng.proposals import selectors as sel
 from yizheng.proposals import services as s
-from yizheng.proposals.models import DEFAULT_DECLINE_REASONS, Reminder
+from yizheng.proposals.models import DEFAULT_DECLINE_REASONS, Proposal, Reminder
 
 from .conftest import (
     approved_reply,
@@ -492,3 +492,17 @@ def test_first_contact_expected_within_the_working_days(world, clock):
     s.proposal_record_contact(actor=world.lead_liaison, assignment=lead, date=clock.today, method="phone",
                               summary="电话沟通")  # fmt: skip
     assert list(sel.first_contact_overdue(world.staff, today=dt.date(2025, 9, 16))) == []
+
+
+def test_proposal_years_lists_every_year_with_submitted_proposals(world):
+    """The list's year filter: exact (a year without proposals in between is left out), drafts never submitted
+    don't count, nor do other councils'."""
+    for year in (2019, 2021, 2022, 2025):
+        Proposal.objects.filter(pk=submitted(world).pk).update(year=year)
+    Proposal.objects.filter(pk=draft(world).pk).update(year=2023)
+    Proposal.objects.filter(pk=submitted(world).pk).update(year=2018, council=world.other_council)
+    assert sel.proposal_years(world.staff) == [2025, 2022, 2021, 2019]
+    assert sel.proposal_years(world.other_staff) == [2018]
+    assert sel.proposal_years(world.member) == []
+    Proposal.objects.filter(year__in=[2019, 2021, 2022]).delete()
+    assert sel.proposal_years(world.staff) == [2025]

@@ -26,9 +26,12 @@ def is_htmx(request) -> bool:
 @login_required
 def proposal_list(request):
     form = ProposalFilterForm(request.GET or None, user=request.user)
-    page = paginate(request, selectors.proposal_list_for(request.user, filters=form.filters()))
-    labels = selectors.proposal_case_labels(page.object_list)
-    rows = [(p, labels.get(p.pk, "")) for p in page.object_list]
+    # Page the ids, then read (join, annotate) only the rows of the page.
+    ids = selectors.proposal_list_for(request.user, filters=form.filters()).values_list("pk", flat=True)
+    page = paginate(request, ids)
+    proposals = selectors.proposal_list_rows(page.object_list)
+    labels = selectors.proposal_case_labels(proposals)
+    rows = [(p, labels.get(p.pk, "")) for p in proposals]
     context = {"form": form, "page": page, "rows": rows}
     template = "proposals/proposal_list.html#results" if is_htmx(request) else "proposals/proposal_list.html"
     response = render(request, template, context)

@@ -348,7 +348,8 @@ def _proposal_page(request, proposal, forms=None, status: int = 200):
     }
     if "reopen" in actions:
         context["reopenable"], context["reopen_blocker"] = sel.proposal_reopen_status(proposal)
-    if any(not a.active for a in context["assignments"]):
+    context["has_active_assignment"] = any(a.active for a in context["assignments"])
+    if not all(a.active for a in context["assignments"]):
         context["reopened_assignments"] = sel.proposal_reopened_assignments(proposal)
     return render(request, "proposals/assign_proposal.html", context, status=status)
 
@@ -558,17 +559,15 @@ BUCKET_LABELS = {
 def unit_inbox(request):
     org_permissions.require(request.user, "proposal.handle")
     today = _today()
-    buckets = sel.unit_inbox(request.user, today)
-    counts = sel.unit_inbox_counts(request.user, today)
+    buckets = sel.unit_inbox_ids(request.user, today)
+    counts = {name: len(ids) for name, ids in buckets.items()}
     current = request.GET.get("bucket")
     if current not in buckets:
         current = next(
             (b for b in ("overdue", "rehandle", "due_soon", "new", "handling") if counts[b]), "new"
         )
     page = paginate(request, buckets[current])
-    rows = list(page.object_list)
-    for a in rows:
-        a.days_over = _days_over(a.due, today)
+    rows = sel.unit_inbox_rows(request.user, page.object_list)
     tabs = [
         (key, BUCKET_LABELS[key], counts[key])
         for key in ("new", "handling", "due_soon", "overdue", "rehandle")
@@ -576,12 +575,17 @@ def unit_inbox(request):
     # Co units leave the buckets once they gave their opinion; lead replies waiting for their countersignature
     # are listed above the buckets, each linking to the co unit's workspace where the countersign form is.
     countersigns = list(sel.countersignatures_pending(request.user)[:50])
+    labels = _labels([a.proposal for a in rows] + [cs.reply.proposal for cs in countersigns])
+    for a in rows:
+        a.days_over = _days_over(a.due, today)
+        a.case_label = labels.get(a.proposal_id, "")
+    for cs in countersigns:
+        cs.case_label = labels.get(cs.reply.proposal_id, "")
     context = {
         "tabs": tabs,
         "current": current,
         "page": page,
         "rows": rows,
-        "labels": _labels([a.proposal for a in rows] + [cs.reply.proposal for cs in countersigns]),
         "countersigns": countersigns,
         "countersign_count": len(countersigns),
     }
