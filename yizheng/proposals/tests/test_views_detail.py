@@ -175,3 +175,20 @@ def test_proposal_list_query_count_is_constant(client, world, django_assert_num_
     assert "关于另11件事的提案" in r.content.decode()
     assert r.content.decode().count("<tr>") == 1 + 50
     assert r2.content.decode().count("<tr>") == 1 + 12  # 62 in all
+
+
+DETAIL_QUERIES = 18
+
+
+def test_proposal_detail_query_count_is_constant(client, world, django_assert_num_queries):
+    """A proposal just filed and one with lead, co and separate units, replies and a longer timeline cost the
+    same queries."""
+    small = filed(world)
+    big = replied(world, separate=True)
+    client.force_login(world.staff)
+    client.get(reverse("proposal_detail", args=[small.pk]))
+    with django_assert_num_queries(DETAIL_QUERIES):
+        client.get(reverse("proposal_detail", args=[small.pk]))
+    with django_assert_num_queries(DETAIL_QUERIES):
+        r = client.get(reverse("proposal_detail", args=[big.pk]))
+    assert world.separate_unit.name in r.content.decode()
