@@ -111,6 +111,7 @@ def _page(request, selection, *, status: int = 200, error: str = "", **forms):
             },
         )
     candidates = ss.selection_candidates(selection, q) if "nominate" in allowed else []
+    final = selection.state == swf.FINAL_STATE[selection.kind]
     nominate_form = forms.get("nominate") or NominateForm(
         leaders=leaders, initial={"version": selection.version}
     )
@@ -120,7 +121,8 @@ def _page(request, selection, *, status: int = 200, error: str = "", **forms):
         "allowed": allowed,
         "items": items,
         "selected": [n for n in items if n.decision == Decision.SELECTED],
-        "final": selection.state == swf.FINAL_STATE[selection.kind],
+        "others": [n for n in items if n.decision != Decision.SELECTED],
+        "final": final,
         "q": q,
         "candidates": candidates,
         "nominate_form": nominate_form,
