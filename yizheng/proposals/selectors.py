@@ -187,7 +187,10 @@ def proposal_for(user, pk, action: str = "view") -> Proposal:
         pk = int(pk)
     except (TypeError, ValueError):
         raise Http404 from None
-    proposal = with_overdue(Proposal.objects.filter(pk=pk).select_related(*VISIBLE_RELATED)).first()
+    rows = Proposal.objects.filter(pk=pk).select_related(*VISIBLE_RELATED)
+    if action == "view":  # what a page or answer shows; an action re-reads the row under its lock
+        rows = with_overdue(rows)
+    proposal = rows.first()
     if proposal is None or not _sees(user, proposal):
         raise Http404
     if action != "view" and not wf.TRANSITIONS[action].actors & perms.actor_kinds(user, proposal):
