@@ -425,11 +425,22 @@ def action_set_public(request, proposal_id: int, body: PublicIn):
     )
 
 
-@_action("mark_excellent", gettext_lazy("评为优秀提案"))
+@_action(
+    "mark_excellent",
+    gettext_lazy("撤销优秀提案"),
+    gettext_lazy(
+        "更正:撤销优秀提案标记,须写明理由。评定优秀提案须经年度评选(/selections),is_excellent 为 true 时返回 400。"
+    ),
+)
 def action_mark_excellent(request, proposal_id: int, body: ExcellentIn):
     p = selectors.proposal_for(request.auth, proposal_id, "mark_excellent")
-    _check_version(p, body.expected_version)
-    return services.proposal_mark_excellent(actor=request.auth, proposal=p, is_excellent=body.is_excellent)
+    return services.proposal_mark_excellent(
+        actor=request.auth,
+        proposal=p,
+        is_excellent=body.is_excellent,
+        reason=body.reason,
+        expected_version=body.expected_version,
+    )
 
 
 @_action("conversion_consent", gettext_lazy("答复是否同意转为社情民意信息"))

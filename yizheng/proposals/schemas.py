@@ -413,7 +413,8 @@ class PublicIn(VersionIn):
 
 
 class ExcellentIn(VersionIn):
-    is_excellent: bool = True
+    is_excellent: bool = False
+    reason: str = ""
 
 
 class ConsentIn(VersionIn):

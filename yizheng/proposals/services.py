@@ -1925,29 +1925,34 @@ def proposal_set_public(
     return locked
 
 
-def proposal_mark_excellent(*, actor, proposal: Proposal, is_excellent: bool = True) -> Proposal:
-    """优秀提案, within the council's yearly quota."""
+def proposal_mark_excellent(
+    *,
+    actor,
+    proposal: Proposal,
+    is_excellent: bool = False,
+    reason: str = "",
+    expected_version: int | None = None,
+) -> Proposal:
+    """撤销优秀提案: a correction only, with its reason in the audit trail. Excellent proposals are awarded by the
+    year's excellent-proposal round (nomination, review within the quota, announcement: services_selection),
+    never by a direct mark."""
     with transaction.atomic():
-        locked, _t = _begin(actor, proposal, "mark_excellent")
-        if is_excellent and not locked.is_excellent:
-            quota = proposal_settings_get(locked.council).excellent_quota
-            taken = Proposal.objects.filter(
-                council=locked.council, year=locked.year, is_excellent=True
-            ).count()
-            if taken >= quota:
-                raise ApplicationError(
-                    _("%(year)s年度优秀提案名额(%(quota)s件)已满") % {"year": locked.year, "quota": quota}
-                )
-        if locked.is_excellent != bool(is_excellent):
-            locked.is_excellent = bool(is_excellent)
-            _record(
-                actor,
-                locked,
-                "mark_excellent",
-                from_state=locked.state,
-                fields=["is_excellent"],
-                payload={"is_excellent": locked.is_excellent},
-            )
+        locked, _t = _begin(actor, proposal, "mark_excellent", expected_version=expected_version)
+        if is_excellent:
+            message = _("优秀提案须经推荐、评审并审定通报产生,不能直接评定")
+            raise ApplicationError(message, errors={"is_excellent": [message]})
+        if not locked.is_excellent:
+            raise ConflictError(_("该提案不是优秀提案"))
+        reason = _required(reason, "reason", _("请填写撤销理由"))
+        locked.is_excellent = False
+        _record(
+            actor,
+            locked,
+            "mark_excellent",
+            from_state=locked.state,
+            fields=["is_excellent"],
+            payload={"is_excellent": False, "reason": reason},
+        )
     return locked
 
 

@@ -118,7 +118,7 @@ TRANSITIONS: dict[str, Transition] = {
         _t("reopen", gettext_lazy("重启办理"), [S.CLOSED], S.FILED, [A.PROPOSAL_STAFF]),
         # marks
         _t("set_public", gettext_lazy("设置公开"), _AFTER_FILING, None, [A.PROPOSAL_STAFF]),
-        _t("mark_excellent", gettext_lazy("评为优秀提案"), _AFTER_FILING, None, [A.PROPOSAL_STAFF]),
+        _t("mark_excellent", gettext_lazy("撤销优秀提案"), _AFTER_FILING, None, [A.PROPOSAL_STAFF]),
     )
 }
 

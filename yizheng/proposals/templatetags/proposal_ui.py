@@ -99,6 +99,8 @@ def is_past(deadline) -> bool:
 def event_label(event) -> str:
     action = getattr(event, "action", str(event))
     name = action.split(".", 1)[1] if "." in action else action
+    if name == "mark_excellent" and (getattr(event, "payload", None) or {}).get("is_excellent") is False:
+        return str(gettext_lazy("撤销优秀提案"))
     return str(EVENT_LABELS.get(name, name))
 
 

@@ -240,6 +240,22 @@ def closed(w: World, *, result: str = "C", **kw) -> m.Proposal:
     return services.proposal_close(actor=w.staff, proposal=refresh(p))
 
 
+def excellent(w: World, **kw) -> m.Proposal:
+    """A replied proposal made excellent the only way there is: the year's excellent round, announced."""
+    from yizheng.proposals import services_selection as sel
+
+    p = replied(w, **kw)
+    r = sel.selection_open(actor=w.staff, council=w.council, year=p.year, kind="excellent")
+    n = sel.nomination_add(actor=w.staff, selection=r, proposal=p, reason="建议被采纳,成效明显")
+    sel.selection_start_review(actor=w.staff, selection=r)
+    sel.nomination_decide(actor=w.staff, nomination=n, decision="selected", opinion="同意推荐")
+    sel.selection_submit(actor=w.staff, selection=r)
+    sel.selection_announce(
+        actor=w.staff, selection=r, document_number="〔2025〕1号", decided_on=dt.date(2025, 9, 20)
+    )
+    return refresh(p)
+
+
 def refresh(obj):
     obj.refresh_from_db()
     return obj

@@ -335,8 +335,10 @@ def test_assign_and_marks(world, make_user):
     assert ok(act(world.staff, p, "set_public", is_public=True))["is_public"] is True
     before = db_state()
     refused(act(world.staff, p, "set_public", is_public=False, expected_version=1), 409, before)
-    refused(act(world.member, p, "mark_excellent"), 403, before)
-    assert ok(act(world.staff, p, "mark_excellent"))["is_excellent"] is True
+    refused(act(world.member, p, "mark_excellent", reason="更正"), 403, before)
+    refused(
+        act(world.staff, p, "mark_excellent", is_excellent=True), 400, before
+    )  # only the excellent round awards
     refused(act(world.staff, p, "rehandle"), 409, db_state())
     refused(act(world.staff, p, "close"), 409, db_state())
 

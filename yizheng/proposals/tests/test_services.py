@@ -28,6 +28,7 @@ from .conftest import (
     draft,
     drafted_reply,
     evaluation_of,
+    excellent,
     filed,
     handling,
     joint_draft,
@@ -672,11 +673,18 @@ def test_daily_job_marks_expired_ratings_unrated(world, clock):
 # --- marks -------------------------------------------------------------------------------------------------------------
 
 
-def test_excellent_within_the_yearly_quota(world):
-    s.proposal_settings_update(actor=world.staff, council=world.council, data={"excellent_quota": 1})
-    a, b = filed(world), filed(world)
-    assert s.proposal_mark_excellent(actor=world.staff, proposal=a).is_excellent
-    refused(lambda: s.proposal_mark_excellent(actor=world.staff, proposal=b), ApplicationError, match="名额")
+def test_excellent_is_never_marked_directly_only_revoked_with_a_reason(world):
+    plain = filed(world)
+    refused(lambda: s.proposal_mark_excellent(actor=world.staff, proposal=plain, is_excellent=True),
+            ApplicationError, match="审定通报")  # fmt: skip
+    p = excellent(world)
+    refused(
+        lambda: s.proposal_mark_excellent(actor=world.staff, proposal=p, reason=" "), ApplicationError, "理由"
+    )
+    p = s.proposal_mark_excellent(actor=world.staff, proposal=p, reason="经核实不符合条件")
+    assert not p.is_excellent
+    event = Event.objects.filter(action="proposal.mark_excellent").latest("seq")
+    assert event.payload == {"is_excellent": False, "reason": "经核实不符合条件"}
 
 
 def test_set_public(world):

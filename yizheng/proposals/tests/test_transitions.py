@@ -28,6 +28,7 @@ from .conftest import (
     draft,
     drafted_reply,
     evaluation_of,
+    excellent,
     filed,
     handling,
     joint_draft,
@@ -453,12 +454,12 @@ CASES: dict[str, Case] = {
         wrong_roles=["member", *UNITS, *READERS], other_council="other_staff",
         wrong_state=submitted, double=None,
     ),
-    "mark_excellent": Case(
-        setup=filed,
-        call=lambda w, o, a, kw: s.proposal_mark_excellent(actor=a, proposal=o),
+    "mark_excellent": Case(  # 撤销优秀提案: a correction only (awarding is the excellent round's)
+        setup=excellent,
+        call=lambda w, o, a, kw: s.proposal_mark_excellent(actor=a, proposal=o, reason="经核实不符合条件", **kw),
         actor="staff", action="proposal.mark_excellent",
         wrong_roles=["member", *UNITS, *READERS], other_council="other_staff",
-        wrong_state=submitted, double=None,
+        wrong_state=submitted, double=ConflictError, versioned=True,
     ),
 }  # fmt: skip
 

@@ -19,6 +19,7 @@ from .conftest import (
     db_state,
     drafted_reply,
     evaluation_of,
+    excellent,
     filed,
     handling,
     refresh,
@@ -363,11 +364,20 @@ def test_public_and_excellent_marks(client, world):
     assert refresh(p).is_public
     post_refused(c, url, {"version": version, "value": "on"}, 409)  # stale form / double submit
     post_refused(as_user(client, world.member), url, {"version": refresh(p).version, "value": ""}, 403)
+    # excellent proposals come from the excellent round only; the mark can just be revoked, with a reason
     c = as_user(client, world.staff)
     url = reverse("proposal_mark_excellent", args=[p.pk])
-    assert c.post(url, {"version": refresh(p).version, "value": "on"}).status_code == 302
-    assert refresh(p).is_excellent
-    post_refused(as_user(client, world.other_staff), url, {"version": refresh(p).version}, 404)
+    post_refused(c, url, {"version": refresh(p).version, "value": "on"}, 400)
+    e = excellent(world)
+    url = reverse("proposal_mark_excellent", args=[e.pk])
+    post_refused(c, url, {"version": refresh(e).version, "reason": ""}, 400)
+    post_refused(
+        as_user(client, world.other_staff), url, {"version": refresh(e).version, "reason": "更正"}, 404
+    )
+    c = as_user(client, world.staff)
+    post_refused(c, url, {"version": refresh(e).version - 1, "reason": "更正"}, 409)
+    assert c.post(url, {"version": refresh(e).version, "reason": "经核实不符合条件"}).status_code == 302
+    assert not refresh(e).is_excellent
 
 
 def test_actions_include_renders_the_allowed_buttons(world, rf):

@@ -498,19 +498,23 @@ def proposal_set_public(request, pk: int):
 @login_required
 @require_POST
 def proposal_mark_excellent(request, pk: int):
-    """Left as it was: the selection rounds replace it (its service takes no version, hence `_stale`)."""
+    """撤销优秀提案 (a correction, with a reason); awarding is the excellent-proposal round's (views/selection.py)."""
     proposal = sel.proposal_for(request.user, pk, "mark_excellent")
     form = FlagForm(request.POST)
     status = 400
     if form.is_valid():
-        status = _stale(form, proposal) or _run(
+        status = _run(
             form,
             lambda: services.proposal_mark_excellent(
-                actor=request.user, proposal=proposal, is_excellent=form.cleaned_data["value"]
+                actor=request.user,
+                proposal=proposal,
+                is_excellent=form.cleaned_data["value"],
+                reason=request.POST.get("reason", ""),
+                expected_version=form.expected_version(),
             ),
         )
         if status is None:
-            messages.success(request, _("优秀提案标记已保存。"))
+            messages.success(request, _("已撤销优秀提案。"))
             return _back(request, proposal)
     return _proposal_page(request, proposal, {"mark_excellent": form}, status)
 
