@@ -221,3 +221,29 @@ def test_excellent_announcement_docx(client, world):
     assert cells[1][3] == "张委员、李委员"
     assert cells[1][4] == "市教育局"
     assert client_for(client, world.other_staff).get(docx_url).status_code == 404
+
+
+def test_round_page_queries_do_not_grow_with_the_list(client, world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    r = key_round(world)
+    c = client_for(client, world.staff)
+    url = reverse("selection_detail", args=[r.pk])
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert c.get(url).status_code == 200
+        return len(ctx.captured_queries)
+
+    def add() -> None:
+        sel.nomination_add(actor=world.staff, selection=r, proposal=handling(world), reason="理由",
+                           suggested_leaders=[world.leader])  # fmt: skip
+
+    add()
+    filed(world)
+    few = count()
+    for _ in range(4):
+        add()
+        filed(world)
+    assert count() == few

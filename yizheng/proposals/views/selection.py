@@ -126,6 +126,7 @@ def _page(request, selection, *, status: int = 200, error: str = "", **forms):
         "q": q,
         "candidates": candidates,
         "nominate_form": nominate_form,
+        "leader_choices": list(leaders) if leaders is not None and "nominate" in allowed else [],
         "failed_proposal": forms.get("failed_proposal"),
         "steps": _steps(selection),
         "error": error,
