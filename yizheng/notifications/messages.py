@@ -414,6 +414,46 @@ def reopened(event: Event) -> list[Draft]:
     return _to(recipients.submitters(p), event, p, title, body)
 
 
+# --- key-proposal selection and excellent-proposal awards ------------------------------------------------------
+
+
+def _round_drafts(users, event: Event, title: str, body: str, url_name: str) -> list[Draft]:
+    from yizheng.proposals.models import Selection
+
+    r = Selection.objects.filter(pk=event.target_id).select_related("council").first()
+    if r is None:
+        return []
+    return [
+        Draft(
+            recipient=user,
+            kind=event.action,
+            title=title % {"name": r},
+            body=body,
+            url=link(url_name, r.pk),
+            council_id=r.council_id,
+            target_type="proposals.selection",
+            target_id=str(r.pk),
+            source_event_id=event.pk,
+            dedupe_key=f"event:{event.seq}",
+        )
+        for user in users(r.council_id)
+    ]
+
+
+@on("selection.submit")
+def selection_submitted(event: Event) -> list[Draft]:
+    """A round's list waits for approval: the council's leaders are told."""
+    return _round_drafts(recipients.leaders, event, _("%(name)s名单已报审定"), "", "selection_approval")
+
+
+@on("selection.send_back")
+def selection_sent_back(event: Event) -> list[Draft]:
+    body = _("退回理由:%(reason)s") % {"reason": event.payload.get("reason", "")}
+    return _round_drafts(
+        recipients.proposal_staff, event, _("%(name)s名单被退回重新审议"), body, "selection_detail"
+    )
+
+
 # --- follow-ups --------------------------------------------------------------------------------------------
 
 

@@ -65,5 +65,9 @@ def proposal_staff(council_id: int) -> list[User]:
     return _users(Q(role=Role.STAFF, council_id=council_id) & office)
 
 
+def leaders(council_id: int) -> list[User]:
+    return _users(Q(role=Role.LEADER, council_id=council_id))
+
+
 def supervisors(council_id: int) -> list[User]:
     return _users(Q(role=Role.SUPERVISOR, council_id=council_id))

@@ -16,7 +16,7 @@ from yizheng.audit.services import subscribe
 
 logger = logging.getLogger(__name__)
 
-PREFIXES = ("proposal.", "followup.")
+PREFIXES = ("proposal.", "followup.", "selection.")
 _registered = False
 
 

@@ -332,3 +332,23 @@ def test_announce_refuses_a_proposal_that_left_the_eligible_states(world):
         ApplicationError,
         "划去",
     )
+
+
+def test_leaders_hear_of_a_submitted_list_and_staff_of_a_returned_one(
+    world, django_capture_on_commit_callbacks
+):
+    r = key_round(world)
+    n = nominate(world, r, filed(world))
+    sel.selection_start_review(actor=world.staff, selection=r)
+    sel.nomination_decide(actor=world.staff, nomination=n, decision=Decision.SELECTED)
+    with django_capture_on_commit_callbacks(execute=True):
+        sel.selection_submit(actor=world.staff, selection=r)
+    note = Notification.objects.get(kind="selection.submit")
+    assert note.recipient == world.leader
+    assert note.title == "2025年重点提案遴选名单已报审定"
+    assert note.url.endswith(f"/selections/{r.pk}/approval/")
+    with django_capture_on_commit_callbacks(execute=True):
+        sel.selection_send_back(actor=world.leader, selection=r, note="再议")
+    note = Notification.objects.get(kind="selection.send_back")
+    assert note.recipient == world.staff
+    assert "再议" in note.body
