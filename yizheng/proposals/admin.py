@@ -8,9 +8,11 @@ from .models import (
     Category,
     CoSignature,
     Evaluation,
+    Nomination,
     Proposal,
     ProposalSettings,
     Reply,
+    Selection,
 )
 
 WORKFLOW_FIELDS = (
@@ -95,3 +97,32 @@ class EvaluationAdmin(admin.ModelAdmin):
     list_display = ("proposal", "member", "round", "status", "work_rating", "result_rating", "on_paper")
     list_filter = ("status", "round", "on_paper")
     readonly_fields = ("proposal", "reply", "source", "member", "round", "status", "rated_at", "recorded_by")
+
+
+class NominationInline(admin.TabularInline):
+    model = Nomination
+    extra = 0
+    can_delete = False
+    fields = ("proposal", "source", "source_name", "decision", "score", "opinion", "decided_at")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Selection)
+class SelectionAdmin(admin.ModelAdmin):
+    """Read-only: rounds move only through services_selection."""
+
+    list_display = ("year", "kind", "council", "state", "decided_on")
+    list_filter = ("kind", "state", "council")
+    inlines = [NominationInline]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
