@@ -187,7 +187,7 @@ def proposal_for(user, pk, action: str = "view") -> Proposal:
         pk = int(pk)
     except (TypeError, ValueError):
         raise Http404 from None
-    rows = Proposal.objects.filter(pk=pk).select_related(*VISIBLE_RELATED)
+    rows = Proposal.objects.filter(pk=pk).select_related(*VISIBLE_RELATED, "plenary__term")
     if action == "view":  # what a page or answer shows; an action re-reads the row under its lock
         rows = with_overdue(rows)
     proposal = rows.first()
@@ -217,24 +217,29 @@ def proposal_case_labels(proposals) -> dict[int, str]:
     return {p.pk: wf.case_label(formats.get(p.council_id, default), p.case_number, p.year) for p in rows}
 
 
-def proposal_submitters(proposal: Proposal) -> list[tuple[Proposal, Member | None]]:
+def proposal_submitters(
+    proposal: Proposal, *, merged: list[Proposal] | None = None, cosignatures: list[CoSignature] | None = None
+) -> list[tuple[Proposal, Member | None]]:
     """(source proposal, member) for every submitter: the lead member or the collective (member None),
-    accepted co-signers, and the same for each proposal merged into this one. A member appears once."""
+    accepted co-signers, and the same for each proposal merged into this one. A member appears once.
+    A page that has already read the merged proposals and the proposal's co-signatures (with their members)
+    passes them in."""
     out: list[tuple[Proposal, Member | None]] = []
     seen: set[int] = set()
-    sources = [
-        proposal,
-        *Proposal.objects.filter(merged_into=proposal).select_related("lead_member").order_by("pk"),
-    ]
+    if merged is None:
+        merged = list(Proposal.objects.filter(merged_into=proposal).select_related("lead_member"))
+    sources = [proposal, *sorted(merged, key=lambda p: p.pk)]
     for source in sources:
         if source.kind == Kind.COLLECTIVE:
             out.append((source, None))
         elif source.lead_member_id not in seen:
             seen.add(source.lead_member_id)
             out.append((source, source.lead_member))
-        for cosignature in source.cosignatures.filter(status=CoSignature.Status.ACCEPTED).select_related(
-            "member"
-        ):
+        if source is proposal and cosignatures is not None:
+            accepted = [c for c in cosignatures if c.status == CoSignature.Status.ACCEPTED]
+        else:
+            accepted = source.cosignatures.filter(status=CoSignature.Status.ACCEPTED).select_related("member")
+        for cosignature in accepted:
             if cosignature.member_id not in seen:
                 seen.add(cosignature.member_id)
                 out.append((source, cosignature.member))

@@ -177,7 +177,7 @@ def test_proposal_list_query_count_is_constant(client, world, django_assert_num_
     assert r2.content.decode().count("<tr>") == 1 + 12  # 62 in all
 
 
-DETAIL_QUERIES = 18
+DETAIL_QUERIES = 16
 
 
 def test_proposal_detail_query_count_is_constant(client, world, django_assert_num_queries):

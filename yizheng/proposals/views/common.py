@@ -47,7 +47,9 @@ def detail_context(request, proposal, **extra) -> dict:
         "proposal": proposal,
         "case_label": selectors.proposal_case_labels([proposal])[proposal.pk],
         "actions": actions,
-        "submitters": selectors.proposal_submitters(proposal),
+        "submitters": selectors.proposal_submitters(
+            proposal, merged=parts["merged"], cosignatures=parts["cosignatures"]
+        ),
         "timeline": list(selectors.proposal_timeline(user, proposal)[:200]),
         "is_submitter": perms.is_submitter(user, proposal),
         "evaluations_due": [e for e in selectors.evaluations_due(user) if e.proposal_id == proposal.pk],
