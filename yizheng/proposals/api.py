@@ -9,18 +9,15 @@ so does a transition the proposal's state does not allow.
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
 from yizheng.core.api import ERROR_RESPONSES, ErrorOut, LimitOffsetPagination
-from yizheng.core.errors import ConflictError
 from yizheng.org import permissions as org_permissions
 
 from . import permissions as perms
 from . import selectors, services, uploads
-from .models import Proposal
 from .schemas import (
     AdjustmentIn,
     AdjustmentRequestOut,
@@ -87,12 +84,6 @@ class ProposalStateOut(Schema):
     is_public: bool
     is_excellent: bool
     round: int
-
-
-def _check_version(proposal: Proposal, expected_version: int) -> None:
-    """For the few marks whose services take no version: refuse a stale form the same way."""
-    if expected_version != proposal.version:
-        raise ConflictError(_("该提案已被他人修改,请刷新页面后重试"))
 
 
 # --- lists ------------------------------------------------------------------------------------------------
@@ -282,7 +273,6 @@ def action_withdraw(request, proposal_id: int, body: WithdrawIn):
 )
 def action_cosign_invite(request, proposal_id: int, body: CosignInviteIn):
     p = selectors.proposal_for(request.auth, proposal_id, "cosign_invite")
-    _check_version(p, body.expected_version)
     refs = selectors.proposal_references(p.council, members=body.members, group=body.group)
     services.proposal_cosign_invite(
         actor=request.auth,
@@ -290,6 +280,7 @@ def action_cosign_invite(request, proposal_id: int, body: CosignInviteIn):
         members=list(refs["members"].values()),
         group=refs["group"],
         deadline=body.deadline,
+        expected_version=body.expected_version,
     )
     return selectors.proposal_for(request.auth, proposal_id)
 
@@ -446,15 +437,17 @@ def action_mark_excellent(request, proposal_id: int, body: ExcellentIn):
 @_action("conversion_consent", gettext_lazy("答复是否同意转为社情民意信息"))
 def action_conversion_consent(request, proposal_id: int, body: ConsentIn):
     p = selectors.proposal_for(request.auth, proposal_id, "consent_conversion")
-    _check_version(p, body.expected_version)
-    return services.proposal_give_conversion_consent(actor=request.auth, proposal=p, consent=body.consent)
+    return services.proposal_give_conversion_consent(
+        actor=request.auth, proposal=p, consent=body.consent, expected_version=body.expected_version
+    )
 
 
 @_action("convert_to_opinion", gettext_lazy("转为社情民意信息"), gettext_lazy("须经提案人同意。"))
 def action_convert_to_opinion(request, proposal_id: int, body: VersionIn):
     p = selectors.proposal_for(request.auth, proposal_id, "convert_to_opinion")
-    _check_version(p, body.expected_version)
-    return services.proposal_convert_to_opinion(actor=request.auth, proposal=p)
+    return services.proposal_convert_to_opinion(
+        actor=request.auth, proposal=p, expected_version=body.expected_version
+    )
 
 
 # --- units' work on an assignment -------------------------------------------------------------------------

@@ -514,10 +514,11 @@ def proposal_cosign_invite(
     members: Iterable[Member] = (),
     group: MemberGroup | None = None,
     deadline: datetime | None = None,
+    expected_version: int | None = None,
 ) -> list[CoSignature]:
     """Invite members, by name and/or a whole member group, to co-sign a joint proposal."""
     with transaction.atomic():
-        locked, _t = _begin(actor, proposal, "cosign_invite")
+        locked, _t = _begin(actor, proposal, "cosign_invite", expected_version=expected_version)
         if locked.kind != Kind.JOINT:
             raise ApplicationError(_("只有联名提案可以邀请委员联名"), errors={"kind": [""]})
         if group is not None and group.council_id != locked.council_id:
@@ -762,10 +763,12 @@ def proposal_decline(
     return locked
 
 
-def proposal_give_conversion_consent(*, actor, proposal: Proposal, consent: bool) -> Proposal:
+def proposal_give_conversion_consent(
+    *, actor, proposal: Proposal, consent: bool, expected_version: int | None = None
+) -> Proposal:
     """The submitter agrees (or not) that a declined proposal becomes a public-opinion report."""
     with transaction.atomic():
-        locked, _t = _begin(actor, proposal, "consent_conversion")
+        locked, _t = _begin(actor, proposal, "consent_conversion", expected_version=expected_version)
         if locked.disposition != wf.Disposition.TO_OPINION_REPORT or locked.conversion_requested_at:
             raise TransitionNotAllowed(_("该提案不在待转社情民意信息之列"))
         if locked.conversion_consent is not None:
@@ -783,14 +786,16 @@ def proposal_give_conversion_consent(*, actor, proposal: Proposal, consent: bool
     return locked
 
 
-def proposal_convert_to_opinion(*, actor, proposal: Proposal) -> Proposal:
+def proposal_convert_to_opinion(
+    *, actor, proposal: Proposal, expected_version: int | None = None
+) -> Proposal:
     """Ask for a declined proposal to become a public-opinion report (社情民意信息) draft.
 
     This is the hook the opinions app completes: it subscribes to the `proposal.convert_to_opinion` event,
     creates the report draft from the proposal and then clears `awaiting_conversion`. Here the request is
     recorded (conversion_requested_at) and the proposal stays listed as awaiting conversion."""
     with transaction.atomic():
-        locked, _t = _begin(actor, proposal, "convert_to_opinion")
+        locked, _t = _begin(actor, proposal, "convert_to_opinion", expected_version=expected_version)
         if locked.disposition != wf.Disposition.TO_OPINION_REPORT or not locked.awaiting_conversion:
             raise TransitionNotAllowed(_("该提案不在待转社情民意信息之列"))
         if locked.conversion_requested_at is not None:

@@ -1,6 +1,7 @@
-"""Stale versions are refused under the lock: a contact record, a co unit's opinion, the public mark and the
-settings each take the version (or, for settings, the `updated_at`) the form or client read; a stale one gets
-409 and nothing is written — through the service, the screens and the API."""
+"""Stale versions are refused under the lock: a contact record, a co unit's opinion, the public mark, the
+conversion consent and conversion, co-sign invitations and the settings each take the version (or, for
+settings, the `updated_at`) the form or client read; a stale one gets 409 and nothing is written — through the
+service, the screens and the API."""
 
 from __future__ import annotations
 
@@ -12,8 +13,9 @@ from django.urls import reverse
 
 from yizheng.core.errors import ConflictError
 from yizheng.proposals import services as s
+from yizheng.proposals.models import DEFAULT_DECLINE_REASONS
 
-from .conftest import assignment, db_state, filed, handling, refresh, refused
+from .conftest import assignment, db_state, draft, filed, handling, refresh, refused, submitted
 
 pytestmark = pytest.mark.django_db
 
@@ -50,6 +52,26 @@ def test_set_public_compares_the_version_under_the_lock(world):
     assert call(actor=world.staff, proposal=p, is_public=True, expected_version=p.version).is_public
     refused(lambda: call(actor=world.staff, proposal=p, is_public=False, expected_version=p.version),
             ConflictError)  # fmt: skip
+
+
+def test_conversion_consent_and_conversion_compare_the_version_under_the_lock(world):
+    p = s.proposal_decline(actor=world.staff, proposal=submitted(world), reason=DEFAULT_DECLINE_REASONS[4],
+                           disposition="to_opinion_report")  # fmt: skip
+    consent = s.proposal_give_conversion_consent
+    refused(lambda: consent(actor=world.member, proposal=p, consent=True, expected_version=p.version - 1),
+            ConflictError)  # fmt: skip
+    p = consent(actor=world.member, proposal=p, consent=True, expected_version=p.version)
+    convert = s.proposal_convert_to_opinion
+    refused(lambda: convert(actor=world.staff, proposal=p, expected_version=p.version - 1), ConflictError)
+    assert convert(actor=world.staff, proposal=p, expected_version=p.version).conversion_requested_at
+
+
+def test_cosign_invite_compares_the_version_under_the_lock(world):
+    p = draft(world, kind="joint")
+    invite = s.proposal_cosign_invite
+    refused(lambda: invite(actor=world.member, proposal=p, members=[world.member_b], expected_version=p.version + 1),
+            ConflictError)  # fmt: skip
+    assert invite(actor=world.member, proposal=p, members=[world.member_b], expected_version=p.version)
 
 
 def test_settings_compare_updated_at_under_the_lock(world, clock):

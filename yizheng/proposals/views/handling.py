@@ -66,17 +66,6 @@ def _run(form, call: Callable[[], object]) -> int | None:
     return None
 
 
-def _stale(form, proposal) -> int | None:
-    """For a service that takes no expected_version (marking excellent, being replaced by the selection
-    rounds): a form rendered for an older version of the proposal is refused (409). Services that take one
-    compare it under their lock instead."""
-    expected = form.cleaned_data.get("version")
-    if expected is not None and int(expected) != proposal.version:
-        form.add_error(None, _("该提案已被他人修改,请刷新页面后重试"))
-        return 409
-    return None
-
-
 def _days_over(due: date | None, today: date) -> int:
     return (today - due).days if due and due < today else 0
 

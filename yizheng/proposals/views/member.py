@@ -302,11 +302,12 @@ def proposal_consent(request, pk: int):
     form = ConsentForm(request.POST)
     if not form.is_valid():
         return render_detail(request, proposal, status=400, consent_form=form, error=_("请选择是否同意"))
-    if form.cleaned_data["version"] != proposal.version:
-        return render_detail(request, proposal, status=409, error=_("该提案已被他人修改,请刷新页面后重试"))
     try:
         services.proposal_give_conversion_consent(
-            actor=request.user, proposal=proposal, consent=form.cleaned_data["consent"]
+            actor=request.user,
+            proposal=proposal,
+            consent=form.cleaned_data["consent"],
+            expected_version=form.cleaned_data["version"],
         )
     except ApplicationError as exc:
         return render_detail(request, proposal, status=exc.status_code, error=exc.message, consent_form=form)

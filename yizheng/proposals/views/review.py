@@ -192,10 +192,10 @@ def proposal_convert(request, pk: int):
     form = VersionForm(request.POST)
     if not form.is_valid():
         return render_detail(request, proposal, status=400, error=_("表单已失效,请刷新页面后重试"))
-    if form.cleaned_data["version"] != proposal.version:
-        return render_detail(request, proposal, status=409, error=_("该提案已被他人修改,请刷新页面后重试"))
     try:
-        services.proposal_convert_to_opinion(actor=request.user, proposal=proposal)
+        services.proposal_convert_to_opinion(
+            actor=request.user, proposal=proposal, expected_version=form.cleaned_data["version"]
+        )
     except ApplicationError as exc:
         return render_detail(request, proposal, status=exc.status_code, error=exc.message)
     messages.success(request, _("已转为社情民意信息。"))
