@@ -177,6 +177,25 @@ def test_reopen_refused_for_a_stale_version_and_a_double_submit(world, clock):
     refused(lambda: reopen(world, p, expected_version=version), ConflictError)
 
 
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_reopenings_at_once_reopen_once(world, clock):
+    """A double click on PostgreSQL: one request reopens, the other is refused; one event, assignments ended once."""
+    from django.db import connection
+
+    from .test_concurrency import _run_parallel
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only (run with DATABASE_URL=postgres://…)")
+    p = closed(world)
+    clock.set(NEXT_YEAR)
+    errors = _run_parallel(lambda _: reopen(world, p, expected_version=p.version), [1, 2])
+    assert len(errors) == 1
+    assert isinstance(errors[0], ConflictError)
+    assert Event.objects.filter(action="proposal.reopen").count() == 1
+    assert refresh(p).state == "filed"
+
+
 def test_year_summary_counts_a_reopened_proposal_once_in_its_own_year(world, clock):
     p = closed(world)
     before = sel.proposal_year_summary(world.staff, world.council, 2025)["total"]
