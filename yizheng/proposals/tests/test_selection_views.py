@@ -247,3 +247,17 @@ def test_round_page_queries_do_not_grow_with_the_list(client, world):
         add()
         filed(world)
     assert count() == few
+
+
+def test_todos_for_leaders_and_staff(world):
+    from yizheng.proposals.todos_selection import selection_todos
+
+    r, _na, _nb = submitted_key_round(world)
+    assert [(str(t.title), t.count) for t in selection_todos(world.leader)] == [("待审定的评选名单", 1)]
+    assert [(str(t.title), t.count) for t in selection_todos(world.staff)] == [
+        ("待审定的评选名单", 1),
+        ("审议中的评选", 0),
+    ]
+    assert selection_todos(world.member) == []
+    assert selection_todos(world.other_staff)[0].count == 0
+    assert r.state == SelectionState.SUBMITTED
