@@ -684,7 +684,7 @@ class ProposalYear:
     # --- key-proposal selection and excellent-proposal awards ---------------------------------------------
 
     def _wait_for(self, titles: list[str], states) -> Generator[dt.datetime, None, list[Proposal]]:
-        """Yield day by day until every proposal titled so is in one of `states` (or the demo's day has come)."""
+        """Yield week by week until every proposal titled so is in one of `states` (or the demo's day has come)."""
         while True:
             found = list(
                 Proposal.objects.filter(
@@ -693,7 +693,7 @@ class ProposalYear:
             )
             if len(found) == len(titles) or self.clock.now >= self.cutoff:
                 return found
-            yield self.clock.now + dt.timedelta(days=1)
+            yield self.clock.now + dt.timedelta(days=7)
 
     def _key_round(self) -> Generator[dt.datetime, None, None]:
         """重点提案遴选 after the plenary: the proposal office shortlists, the committee selects ten, the chair's
