@@ -60,20 +60,21 @@ def test_inbox_is_for_unit_roles(client, world):
 INBOX_QUERIES = 11
 
 
-def test_inbox_has_no_n_plus_one(client, world, django_assert_num_queries):
+def test_inbox_has_no_n_plus_one(client, world, django_assert_num_queries, django_assert_max_num_queries):
     """One light query buckets every open assignment of the unit; the rows of the page shown are read in one
-    more: the same queries for 3 rows as for 60, in any bucket."""
+    more: the same queries for 3 rows as for 60, in any bucket (one fewer where the session is in Redis)."""
     for _ in range(3):
         handling(world)
     c = client_for(client, world.lead_liaison)
     c.get(reverse("unit_inbox"))
-    with django_assert_num_queries(INBOX_QUERIES):
+    with django_assert_max_num_queries(INBOX_QUERIES) as few:
         first = c.get(reverse("unit_inbox") + "?bucket=new")
+    n = len(few.captured_queries)
     for _ in range(57):
         handling(world)
-    with django_assert_num_queries(INBOX_QUERIES):
+    with django_assert_num_queries(n):
         second = c.get(reverse("unit_inbox") + "?bucket=new")
-    with django_assert_num_queries(INBOX_QUERIES):
+    with django_assert_num_queries(n):
         third = c.get(reverse("unit_inbox") + "?bucket=new&page=2")
     assert first.content.decode().count("<tr>") < second.content.decode().count("<tr>")
     assert third.content.decode().count("<tr>") == 1 + 10  # 60 new: 50 on the first page
