@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from . import selection_workflow as swf
@@ -706,7 +707,7 @@ class Selection(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.year}年{self.get_kind_display()}"
+        return gettext("%(year)s年%(kind)s") % {"year": self.year, "kind": self.get_kind_display()}
 
     @property
     def state_label(self) -> str:
