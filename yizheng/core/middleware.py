@@ -3,6 +3,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.urls import Resolver404, resolve, reverse
+from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
@@ -25,6 +26,31 @@ class SecurityHeadersMiddleware:
         response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         if response.get("Content-Type", "").startswith("text/html"):
             response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+
+class IdleSessionMiddleware:
+    """Renews a signed-in session's idle timeout (SESSION_COOKIE_AGE) at most once a minute.
+
+    Django's SESSION_SAVE_EVERY_REQUEST writes the session row (and its cached copy) on every page: one UPDATE
+    per request for a timeout measured in minutes. Here a request saves the session only when the last renewal
+    is `SESSION_RENEW_SECONDS` old, so an idle session still expires 30 minutes (less at most a minute) after the
+    user's last request. Sits just inside SessionMiddleware, which saves what this marks modified."""
+
+    KEY = "_renewed_at"
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.every = getattr(settings, "SESSION_RENEW_SECONDS", 60)
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        if session is None or response.status_code >= 500 or session.is_empty():
+            return response
+        now = int(timezone.now().timestamp())
+        if now - session.get(self.KEY, 0) >= self.every:
+            session[self.KEY] = now
         return response
 
 
