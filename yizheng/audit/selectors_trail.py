@@ -18,7 +18,8 @@ from .models import Event
 
 PERM = "audit.view"
 
-# Readable names of the actions the platform's foundation records; other apps' actions show their code only.
+# Readable names of recorded actions: the foundation's below; each domain app adds its own from its workflow
+# table when it starts (`register_action_labels`), so the audit trail needs no import of the apps above it.
 ACTION_LABELS = {
     "auth.login": _("登录"),
     "auth.logout": _("退出登录"),
@@ -39,7 +40,17 @@ ACTION_LABELS = {
     "member.update": _("修改委员信息"),
     "unit.create": _("新增承办单位"),
     "unit.update": _("修改承办单位"),
+    "member.link_account": _("关联委员账号"),
+    "api_token.issue": _("签发接口令牌"),
+    "api_token.revoke": _("吊销接口令牌"),
+    "calendar.year_set": _("录入年度节假日安排"),
 }
+
+
+def register_action_labels(labels) -> None:
+    """Name an app's actions in the trail (called from its AppConfig.ready). A name already given wins."""
+    for action, label in labels.items():
+        ACTION_LABELS.setdefault(action, label)
 
 
 def _scope_q(actor) -> Q:

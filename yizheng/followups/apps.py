@@ -11,3 +11,15 @@ class FollowupsConfig(AppConfig):
         from . import services
 
         services.register_recomputer()
+
+        from yizheng.audit.selectors_trail import register_action_labels
+
+        from .workflow import TRANSITIONS
+
+        register_action_labels(
+            {
+                "followup.create": _("新建回头看事项"),
+                "followup.deadline_recomputed": _("按节假日安排重算期限"),
+                **{f"followup.{t.name}": t.label for t in TRANSITIONS.values()},
+            }
+        )

@@ -246,3 +246,28 @@ def test_export_over_the_limit_is_refused_with_a_message(audit_client, council):
         response = audit_client.get(reverse("audit_event_export"), follow=True)
     assert "超过单次导出上限" in response.content.decode()
     assert not Event.objects.filter(action="audit.export").exists()
+
+
+# --- readable action names --------------------------------------------------------------------------------
+
+
+def test_domain_apps_name_their_actions_in_the_trail(audit_client, council):
+    """Proposals, selection rounds and follow-ups register their actions' names from their workflow tables."""
+    from yizheng.audit.selectors_trail import ACTION_LABELS
+    from yizheng.followups import workflow as followup_workflow
+    from yizheng.proposals import selection_workflow
+    from yizheng.proposals import workflow as proposal_workflow
+
+    expected = {f"proposal.{name}" for name in proposal_workflow.TRANSITIONS}
+    expected |= {f"followup.{name}" for name in followup_workflow.TRANSITIONS}
+    for transitions in selection_workflow.TRANSITIONS.values():
+        expected |= {f"selection.{name}" for name in transitions}
+    assert expected <= set(ACTION_LABELS)
+    assert str(ACTION_LABELS["proposal.file"]) == "立案"
+    assert str(ACTION_LABELS["selection.approve"]) == "审定"
+
+    _record(council, action="proposal.file")
+    _record(council, action="proposal.reopen")
+    body = audit_client.get(reverse("audit_event_list")).content.decode()
+    assert "立案" in body
+    assert "重启办理" in body
