@@ -2,6 +2,9 @@
 (GB/T 9704-2012, see yizheng.reports.docx_official), like the reply letter: document number, title, body, the
 list (case number, title, submitters, lead unit), the council as issuer and the date.
 
+The approved key proposals (重点提案及督办安排) in the same layout: the notice naming the meeting that approved
+them and its date, then the list with each proposal's supervising leaders (督办领导).
+
 Generated on demand from the announced round (the round never changes afterwards). The builder takes data already
 fetched and authorised by the view; it checks nothing and writes nothing.
 """
@@ -61,6 +64,73 @@ def excellent_announcement_docx(selection, rows: list[dict]) -> bytes:
         document, selection.council.name, indent=False, align=WD_ALIGN_PARAGRAPH.RIGHT, right_indent_chars=4
     )
     day = selection.decided_on or timezone.localdate()
+    doc.add_paragraph(
+        document, doc.chinese_date(day), indent=False, align=WD_ALIGN_PARAGRAPH.RIGHT, right_indent_chars=4
+    )
+    return doc.to_bytes(document)
+
+
+def key_list_title(selection) -> str:
+    return _("关于%(year)s年度重点提案及督办安排的通知") % {"year": selection.year}
+
+
+def key_list_filename(selection) -> str:
+    return _("%(year)s年度重点提案及督办安排.docx") % {"year": selection.year}
+
+
+def key_list_docx(selection, rows: list[dict]) -> bytes:
+    """The approved key-proposal list. `rows` as from selectors_selection.announcement_rows, each with
+    "leaders" (the supervising leaders' names, joined) added by the caller."""
+    document = doc.official_document()
+    doc.add_paragraph(document)
+    doc.add_title(document, key_list_title(selection))
+    doc.add_paragraph(document)
+    doc.add_paragraph(document, _("各位委员,各参加单位,各提案承办单位:"), indent=False)
+    day = selection.decided_on or timezone.localdate()
+    doc.add_paragraph(
+        document,
+        _(
+            "经提案委员会审议,%(meeting)s于%(date)s审定,确定以下%(n)s件提案为%(year)s年度重点提案,"
+            "由政协领导督办。现将重点提案名单及督办安排印发给你们。"
+        )
+        % {
+            "meeting": selection.meeting_name or _("主席会议"),
+            "date": _("%(y)s年%(m)s月%(d)s日") % {"y": day.year, "m": day.month, "d": day.day},
+            "n": len(rows),
+            "year": selection.year,
+        },
+    )
+    doc.add_paragraph(
+        document,
+        _("请各主办单位主要负责同志亲自研究办理,主动向督办领导汇报办理进展,与提案者加强沟通,确保办理实效。"),
+    )
+    doc.add_paragraph(document)
+    doc.add_paragraph(
+        document, _("附:%(year)s年度重点提案及督办安排") % {"year": selection.year}, indent=False
+    )
+    headers = (_("序号"), _("案号"), _("提案标题"), _("提案人"), _("主办单位"), _("督办领导"))
+    widths = (doc.Mm(12), doc.Mm(22), doc.Mm(48), doc.Mm(28), doc.Mm(26), doc.Mm(20))
+    table = document.add_table(rows=1, cols=len(headers))
+    table.style = "Table Grid"
+    for cell, text, width in zip(table.rows[0].cells, headers, widths, strict=True):
+        cell.width = width
+        doc.cell_text(cell, text, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER)
+    for i, row in enumerate(rows, 1):
+        values = (
+            str(i),
+            row["case_label"],
+            row["title"],
+            row["submitters"],
+            row["lead_unit"] or "—",
+            row["leaders"] or "—",
+        )
+        for cell, text, width in zip(table.add_row().cells, values, widths, strict=True):
+            cell.width = width
+            doc.cell_text(cell, text)
+    doc.add_paragraph(document)
+    doc.add_paragraph(
+        document, selection.council.name, indent=False, align=WD_ALIGN_PARAGRAPH.RIGHT, right_indent_chars=4
+    )
     doc.add_paragraph(
         document, doc.chinese_date(day), indent=False, align=WD_ALIGN_PARAGRAPH.RIGHT, right_indent_chars=4
     )

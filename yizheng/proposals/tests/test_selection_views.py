@@ -223,6 +223,68 @@ def test_excellent_announcement_docx(client, world):
     assert client_for(client, world.other_staff).get(docx_url).status_code == 404
 
 
+def test_key_list_docx_once_approved(client, world, make_user):
+    r, na, nb = submitted_key_round(world)
+    docx_url = reverse("selection_key_list_docx", args=[r.pk])
+    detail_url = reverse("selection_detail", args=[r.pk])
+    staff = client_for(client, world.staff)
+    assert staff.get(docx_url).status_code == 404  # submitted, not yet approved
+    assert 'data-testid="key-list-docx"' not in staff.get(detail_url).content.decode()
+    data = {
+        "meeting_name": "六届主席会议第十二次会议",
+        "decided_on": DAY,
+        "struck": [nb.pk],
+        "version": r.version,
+    }
+    assert (
+        client_for(client, world.leader).post(reverse("selection_approval", args=[r.pk]), data).status_code
+        == 302
+    )
+    for user in (world.staff, world.leader):
+        page = client_for(client, user).get(detail_url).content.decode()
+        assert f'href="{docx_url}"' in page
+        response = client_for(client, user).get(docx_url)
+        assert response.status_code == 200
+        assert "attachment" in response["Content-Disposition"]
+    document = Document(io.BytesIO(response.content))
+    text = "\n".join(par.text for par in document.paragraphs)
+    assert "关于2025年度重点提案及督办安排的通知" in text
+    assert "六届主席会议第十二次会议于2025年9月20日审定" in text
+    assert "确定以下1件提案为2025年度重点提案" in text
+    assert world.council.name in text
+    assert "二〇二五年九月二十日" in text
+    cells = [[cell.text for cell in row.cells] for row in document.tables[0].rows]
+    assert cells[0] == ["序号", "案号", "提案标题", "提案人", "主办单位", "督办领导"]
+    assert len(cells) == 2  # the struck proposal is not on the list
+    assert cells[1][0] == "1"
+    assert cells[1][2] == na.proposal.title
+    assert cells[1][5] == str(world.leader)
+    assert cells[1][3] == "张委员"
+    assert cells[1][4] == "市教育局"
+    # nobody else gets it: other roles, another council's staff, a county's proposal staff
+    county = make_user(
+        Role.STAFF, CouncilFactory(parent=world.council, level="county"), office=Office.PROPOSAL
+    )
+    for user in (
+        world.member,
+        world.lead_liaison,
+        world.supervisor,
+        world.other_staff,
+        world.general_staff,
+        county,
+    ):
+        assert client_for(client, user).get(docx_url).status_code == 404
+    client.logout()
+    assert client.get(docx_url).status_code == 302  # to the login page
+
+
+def test_key_list_docx_is_not_for_an_excellent_round(client, world):
+    r = sel.selection_open(actor=world.staff, council=world.council, year=2025, kind=SelectionKind.EXCELLENT)
+    c = client_for(client, world.staff)
+    assert c.get(reverse("selection_key_list_docx", args=[r.pk])).status_code == 404
+    assert c.get(reverse("selection_key_list_docx", args=[999999])).status_code == 404
+
+
 def test_round_page_queries_do_not_grow_with_the_list(client, world):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext

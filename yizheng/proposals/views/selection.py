@@ -4,7 +4,7 @@
 - one round's page: the list with candidate search (初选 / 推荐), the committee's decisions (审议 / 评审),
   submission, and — once approved or announced — the final list (leaders see it too);
 - the approval page (主席会议审定 / 审定通报) for leaders, or staff recording the meeting;
-- the announcement `.docx` of the excellent proposals.
+- the announcement `.docx` of the excellent proposals, and the approved key-proposal list `.docx`.
 
 Thin: parse, call one service or selector, render. A refused action renders the page again with the message
 (400 bad input, 409 stale form / wrong state / double submit); another council's round is 404, a role that may
@@ -29,7 +29,12 @@ from .. import selection_workflow as swf
 from .. import selectors_selection as ss
 from .. import services_selection
 from ..documents import DOCX_CONTENT_TYPE
-from ..documents_selection import announcement_filename, excellent_announcement_docx
+from ..documents_selection import (
+    announcement_filename,
+    excellent_announcement_docx,
+    key_list_docx,
+    key_list_filename,
+)
 from ..forms import apply_errors
 from ..forms_selection import ApproveForm, DecideForm, NominateForm, OpenForm, SendBackForm
 from ..models import Proposal
@@ -377,6 +382,35 @@ def announcement_docx(request, pk: int):
     return response
 
 
+def _supervising_leaders(proposal_ids) -> dict[int, str]:
+    """Each proposal's supervising leaders (督办领导) as it stands now, names joined, in one query."""
+    through = Proposal.supervising_leaders.through
+    names: dict[int, list[str]] = {}
+    for link in (
+        through.objects.filter(proposal_id__in=proposal_ids).select_related("user").order_by("user_id")
+    ):
+        names.setdefault(link.proposal_id, []).append(str(link.user))
+    return {pk: "、".join(found) for pk, found in names.items()}
+
+
+@login_required
+def key_list_download(request, pk: int):
+    """The approved key proposals and their supervising leaders, as an official notice (same access as the
+    excellent-proposal announcement: the round's council staff and leaders; the list exists once approved)."""
+    selection = ss.selection_for(request.user, pk)
+    if selection.kind != SelectionKind.KEY or selection.state != swf.SS.APPROVED:
+        raise Http404
+    rows = ss.announcement_rows(selection)
+    leaders = _supervising_leaders([row["proposal"].pk for row in rows])
+    for row in rows:
+        row["leaders"] = leaders.get(row["proposal"].pk, "")
+    response = HttpResponse(key_list_docx(selection, rows), content_type=DOCX_CONTENT_TYPE)
+    from urllib.parse import quote
+
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(key_list_filename(selection))}"
+    return response
+
+
 urlpatterns = [
     path("", selection_index, name="selection_index"),
     path("open/", selection_open, name="selection_open"),
@@ -388,6 +422,7 @@ urlpatterns = [
     path("<int:pk>/approval/", selection_approval, name="selection_approval"),
     path("<int:pk>/send-back/", selection_send_back, name="selection_send_back"),
     path("<int:pk>/announcement.docx", announcement_docx, name="selection_announcement_docx"),
+    path("<int:pk>/key-proposals.docx", key_list_download, name="selection_key_list_docx"),
     path("nominations/<int:pk>/remove/", nomination_remove, name="nomination_remove"),
     path("nominations/<int:pk>/decide/", nomination_decide, name="nomination_decide"),
 ]
