@@ -6,7 +6,7 @@ from typing import Any
 
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
-from ninja import Field, Query, Router, Schema
+from ninja import Field, File, Form, Query, Router, Schema, UploadedFile
 from ninja.pagination import paginate
 
 from yizheng.core.api import ERROR_RESPONSES, ErrorOut, LimitOffsetPagination
@@ -126,10 +126,35 @@ def followup_start(request, followup_id: int, body: StartIn):
     "/followups/{followup_id}/actions/complete",
     response={200: FollowUpOut, **RESPONSES},
     summary=_("回头看事项销号"),
-    description=_("须写明落实情况。"),
+    description=_("须写明落实情况。要同时上传佐证文件,用 actions/complete-with-file(multipart/form-data)。"),
 )
 def followup_complete(request, followup_id: int, body: CompleteIn):
     f = selectors.followup_for(request.auth, followup_id, "complete")
     return services.followup_complete(
         actor=request.auth, followup=f, evidence=body.evidence, expected_version=body.expected_version
+    )
+
+
+@router.post(
+    "/followups/{followup_id}/actions/complete-with-file",
+    response={200: FollowUpOut, **RESPONSES},
+    summary=_("回头看事项销号(附佐证文件)"),
+    description=_(
+        "与销号相同,以 multipart/form-data 提交:落实情况(evidence)、版本号(expected_version)和可选的佐证文件"
+        "(file,PDF、Word、Excel、JPG 或 PNG,不超过 20 MB,按内容核对类型)。文件不合格时返回 400,不作任何修改。"
+    ),
+)
+def followup_complete_with_file(
+    request,
+    followup_id: int,
+    body: Form[CompleteIn],
+    file: File[UploadedFile | None] = None,
+):
+    f = selectors.followup_for(request.auth, followup_id, "complete")
+    return services.followup_complete(
+        actor=request.auth,
+        followup=f,
+        evidence=body.evidence,
+        evidence_file=file,
+        expected_version=body.expected_version,
     )

@@ -101,3 +101,120 @@ def test_a_member_may_not_act(setting, make_user, council):
     other_member = setting["member"]
     assert call(other_member, f"/followups/{item.pk}/actions/start").status_code == 404
     assert call(owner, f"/followups/{item.pk}/actions/start").json()["status"] == "in_progress"
+
+
+# 销号 with an evidence file, as multipart/form-data: the same checks, permissions and version check as the web
+# form; a refusal writes no row and stores no file.
+
+
+def upload(user, item, data: dict):
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+    return client.post(f"{API}/followups/{item.pk}/actions/complete-with-file", data)
+
+
+def pdf(name: str = "验收报告.pdf"):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, b"%PDF-1.4 test", content_type="application/pdf")
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    return tmp_path
+
+
+def stored(media) -> list:
+    return [p for p in media.rglob("*") if p.is_file()]
+
+
+def test_complete_with_file(setting, media):
+    item = setting["item"]
+    response = upload(setting["liaison"], item, {"evidence": "已新增托位2100个", "expected_version": 1,
+                                                 "file": pdf()})  # fmt: skip
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert (body["status"], body["evidence"], body["evidence_file_name"], body["version"]) == (
+        "done",
+        "已新增托位2100个",
+        "验收报告.pdf",
+        2,
+    )
+    assert body["evidence_file"] == f"/api/v1/followups/{item.pk}/evidence-file"
+    download = call(setting["staff"], f"/followups/{item.pk}/evidence-file", method="get")
+    assert b"".join(download.streaming_content) == b"%PDF-1.4 test"
+    assert download["Content-Type"] == "application/pdf"
+    before = rows()
+    assert upload(setting["liaison"], item, {"evidence": "再次销号", "file": pdf()}).status_code == 409
+    assert rows() == before
+    assert len(stored(media)) == 1
+
+
+def test_complete_with_file_the_file_is_optional(setting, media):
+    response = upload(setting["staff"], setting["item"], {"evidence": "已完成"})
+    assert (response.status_code, response.json()["evidence_file"]) == (200, None)
+    assert stored(media) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("a.exe", b"MZ....", "只能上传"),
+        ("a.png", b"%PDF-1.4", "不符"),
+        ("a.docx", b"PK\x03\x04 not a zip", "不符"),
+        ("a.pdf", b"", "空文件"),
+    ],
+)
+def test_complete_with_file_refuses_a_wrong_type(setting, media, name, content, message):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    before = rows()
+    response = upload(setting["liaison"], setting["item"],
+                      {"evidence": "已完成", "file": SimpleUploadedFile(name, content)})  # fmt: skip
+    assert response.status_code == 400
+    assert message in str(response.json())
+    assert rows() == before
+    assert stored(media) == []
+
+
+def test_complete_with_file_refuses_an_oversize_file(setting, media, monkeypatch):
+    from yizheng.core import uploads
+
+    monkeypatch.setattr(uploads, "MAX_BYTES", 8)  # the limit, without sending 20 MB through the test client
+    before = rows()
+    response = upload(setting["liaison"], setting["item"], {"evidence": "已完成", "file": pdf()})
+    assert response.status_code == 400
+    assert "20 MB" in str(response.json())
+    assert rows() == before
+    assert stored(media) == []
+
+
+def test_complete_with_file_refuses_bad_input_and_stale_version(setting, media):
+    item = setting["item"]
+    before = rows()
+    for data, status in [
+        ({"evidence": " ", "file": pdf()}, 400),  # the text evidence is still required
+        ({"file": pdf()}, 400),
+        ({"evidence": "已完成", "expected_version": 7, "file": pdf()}, 409),
+        ({"evidence": "已完成", "expected_version": "七", "file": pdf()}, 400),
+    ]:
+        assert upload(setting["liaison"], item, data).status_code == status, data
+    assert rows() == before
+    assert stored(media) == []
+
+
+def test_complete_with_file_wrong_unit_role_or_council(setting, media):
+    item = setting["item"]
+    before = rows()
+    for who, status in [
+        ("other_liaison", 404),
+        ("foreign_staff", 404),
+        ("member", 404),
+        ("leader", 403),  # reads, not acts
+    ]:
+        assert upload(setting[who], item, {"evidence": "已完成", "file": pdf()}).status_code == status, who
+    assert upload(None, item, {"evidence": "已完成", "file": pdf()}).status_code == 401
+    assert rows() == before
+    assert stored(media) == []
