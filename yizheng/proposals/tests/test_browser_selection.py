@@ -3,7 +3,8 @@
 The proposal office opens the demo's excellent round (in review), takes it back to nominations, finds one more
 candidate and nominates it, hands the list to the review again, records the remaining decisions and submits;
 the leader announces it on the approval page; the announcement .docx is offered; the leader reads the approved
-key proposals. Screenshots land in artifacts/screenshots/selection-*.png."""
+key proposals and is offered their list with supervising leaders (.docx). Screenshots land in
+artifacts/screenshots/selection-*.png."""
 
 from __future__ import annotations
 
@@ -93,4 +94,5 @@ def test_selection_rounds_in_a_browser(live_server):
 
         page.goto(f"{base}/proposals/selections/{key.pk}/")
         expect(page.locator("[data-testid=round-list]")).to_contain_text("审定的重点提案")
+        expect(page.locator("[data-testid=key-list-docx]")).to_be_visible()
         screenshot(page, "selection-07-key-approved")
