@@ -154,3 +154,30 @@ def announcement_rows(selection: Selection) -> list[dict]:
             }
         )
     return rows
+
+
+def proposal_selection_rounds(user, proposal: Proposal) -> list[Selection]:
+    """The approved key rounds and announced excellent rounds that made this proposal key or excellent, for its
+    detail page; each with `may_open` (the user may see the round's page). No query unless the proposal carries
+    one of the two marks, one otherwise."""
+    kinds = Q(pk__in=[])
+    if proposal.is_key:
+        kinds |= Q(selection__kind=swf.SelectionKind.KEY)
+    if proposal.is_excellent:
+        kinds |= Q(selection__kind=swf.SelectionKind.EXCELLENT, selection__state=swf.SelectionState.ANNOUNCED)
+    if not (proposal.is_key or proposal.is_excellent):
+        return []
+    rounds = [
+        n.selection
+        for n in Nomination.objects.filter(
+            kinds,
+            proposal=proposal,
+            decision=swf.Decision.SELECTED,
+            selection__state__in=[swf.SelectionState.APPROVED, swf.SelectionState.ANNOUNCED],
+        )
+        .select_related("selection__council")
+        .order_by("-selection__kind", "-selection__year")
+    ]
+    for r in rounds:
+        r.may_open = bool(perms.selection_actor_kinds(user, r.council))
+    return rounds

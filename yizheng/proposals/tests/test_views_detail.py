@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.urls import reverse
 
@@ -197,3 +199,78 @@ def test_proposal_detail_query_count_is_constant(
     with django_assert_num_queries(len(few.captured_queries)):
         r = client.get(reverse("proposal_detail", args=[big.pk]))
     assert world.separate_unit.name in r.content.decode()
+
+
+# The round that made a proposal key or excellent, in the header; the link to the round only for those who may
+# open it (proposal staff, leaders).
+
+
+def approved_key_round(w):
+    from yizheng.proposals import services_selection as sel
+    from yizheng.proposals.selection_workflow import Decision, SelectionKind
+
+    r = sel.selection_open(actor=w.staff, council=w.council, year=2025, kind=SelectionKind.KEY)
+    a, b = handling(w), filed(w)
+    na = sel.nomination_add(actor=w.staff, selection=r, proposal=a, reason="关系民生")
+    nb = sel.nomination_add(actor=w.staff, selection=r, proposal=b, reason="社会关注")
+    sel.selection_start_review(actor=w.staff, selection=r)
+    sel.nomination_decide(actor=w.staff, nomination=na, decision=Decision.SELECTED)
+    sel.nomination_decide(actor=w.staff, nomination=nb, decision=Decision.SELECTED)
+    r = sel.selection_submit(actor=w.staff, selection=r)
+    r = sel.selection_approve(actor=w.leader, selection=r, meeting_name="六届主席会议第十二次会议",
+                              decided_on=dt.date(2025, 9, 20), struck=[nb.pk])  # fmt: skip
+    return r, a, b
+
+
+def test_detail_names_the_key_round_and_links_it_for_staff_and_leaders(client, world):
+    r, key, struck = approved_key_round(world)
+    link = f'href="{reverse("selection_detail", args=[r.pk])}"'
+    for user in (world.staff, world.leader):
+        page = get(client, user, reverse("proposal_detail", args=[key.pk])).content.decode()
+        assert 'data-testid="selection-round"' in page
+        assert "重点提案 · <a " in page
+        assert link in page
+        assert "2025年重点提案遴选</a>(六届主席会议第十二次会议审定)" in page
+    for user in (world.member, world.lead_liaison, world.general_staff):
+        page = get(client, user, reverse("proposal_detail", args=[key.pk])).content.decode()
+        assert "重点提案 · 2025年重点提案遴选(六届主席会议第十二次会议审定)" in page, user
+        assert link not in page
+    page = get(client, world.staff, reverse("proposal_detail", args=[struck.pk])).content.decode()
+    assert 'data-testid="selection-round"' not in page  # struck at approval: not key, no round
+
+
+def test_detail_names_the_announced_excellent_round(client, world):
+    from yizheng.proposals import services_selection as sel
+    from yizheng.proposals.selection_workflow import Decision, SelectionKind
+
+    r = sel.selection_open(actor=world.staff, council=world.council, year=2025, kind=SelectionKind.EXCELLENT)
+    p = replied(world)
+    n = sel.nomination_add(actor=world.staff, selection=r, proposal=p, reason="建议被采纳")
+    sel.selection_start_review(actor=world.staff, selection=r)
+    sel.nomination_decide(actor=world.staff, nomination=n, decision=Decision.SELECTED, score=95)
+    r = sel.selection_submit(actor=world.staff, selection=r)
+    url = reverse("proposal_detail", args=[p.pk])
+    assert 'data-testid="selection-round"' not in get(client, world.staff, url).content.decode()  # not yet
+    client.force_login(world.staff)
+    data = {"document_number": "示政协〔2025〕12号", "decided_on": "2025-09-20", "version": r.version}
+    assert client.post(reverse("selection_approval", args=[r.pk]), data).status_code == 302
+    page = get(client, world.staff, url).content.decode()
+    assert '<span class="badge ok">优秀提案</span>' in page
+    assert "优秀提案 · <a " in page
+    assert "2025年优秀提案评选</a> 示政协〔2025〕12号" in page
+    page = get(client, world.member, url).content.decode()
+    assert "优秀提案 · 2025年优秀提案评选 示政协〔2025〕12号" in page
+
+
+def test_detail_of_a_key_proposal_costs_one_query_more(
+    client, world, django_assert_num_queries, django_assert_max_num_queries
+):
+    _r, key, _struck = approved_key_round(world)
+    plain = replied(world)
+    client.force_login(world.staff)
+    client.get(reverse("proposal_detail", args=[plain.pk]))
+    with django_assert_max_num_queries(DETAIL_QUERIES) as few:
+        client.get(reverse("proposal_detail", args=[plain.pk]))
+    with django_assert_max_num_queries(len(few.captured_queries) + 1):
+        r = client.get(reverse("proposal_detail", args=[key.pk]))
+    assert 'data-testid="selection-round"' in r.content.decode()

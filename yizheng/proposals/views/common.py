@@ -14,7 +14,7 @@ from django.utils.cache import patch_vary_headers
 from yizheng.core.pagination import paginate
 
 from .. import permissions as perms
-from .. import selectors
+from .. import selectors, selectors_selection
 from ..forms import ConsentForm, ProposalFilterForm, WithdrawForm
 from ..workflow import State
 
@@ -63,6 +63,7 @@ def detail_context(request, proposal, **extra) -> dict:
             and not proposal.conversion_requested_at
         ),
         "can_review": "file" in actions and proposal.state == State.SUBMITTED,
+        "selection_rounds": selectors_selection.proposal_selection_rounds(user, proposal),
         **parts,
         **extra,
     }
