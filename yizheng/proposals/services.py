@@ -104,11 +104,27 @@ def _record(
     payload: dict[str, Any] | None = None,
 ) -> None:
     """Save the changed fields with a bumped version and append the event."""
+    save_and_record(
+        actor, locked, f"proposal.{action}", from_state=from_state, fields=fields, payload=payload
+    )
+
+
+def save_and_record(
+    actor,
+    locked,
+    action: str,
+    *,
+    from_state: str,
+    fields: Sequence[str] = (),
+    payload: dict[str, Any] | None = None,
+) -> None:
+    """Save a locked, versioned row's changed fields with its version bumped, and append the event `action`
+    (the full name, e.g. `selection.approve`). Shared by the proposal and the selection-round services."""
     locked.version += 1
     locked.save(update_fields=[*dict.fromkeys(fields), "version", "updated_at"])
     event_record(
         actor=actor,
-        action=f"proposal.{action}",
+        action=action,
         target=locked,
         council=locked.council,
         from_state=from_state,

@@ -32,15 +32,12 @@ from .selection_workflow import Decision, SelectionKind
 
 
 def _record(actor, locked: Selection, action: str, *, from_state: str, fields=(), payload=None) -> None:
-    locked.version += 1
-    locked.save(update_fields=[*dict.fromkeys(fields), "version", "updated_at"])
-    event_record(
-        actor=actor,
-        action=f"selection.{action}",
-        target=locked,
-        council=locked.council,
+    services.save_and_record(
+        actor,
+        locked,
+        f"selection.{action}",
         from_state=from_state,
-        to_state=locked.state,
+        fields=fields,
         payload={"kind": locked.kind, "year": locked.year, **(payload or {})},
     )
 
@@ -54,11 +51,7 @@ def _begin(actor, selection: Selection, transition: str, *, expected_version=Non
     return locked, t
 
 
-def _required(value: str, field: str, message: str) -> str:
-    value = (value or "").strip()
-    if not value:
-        raise ApplicationError(message, errors={field: [message]})
-    return value
+_required = services._required
 
 
 # --- opening a round ---------------------------------------------------------------------------------------
