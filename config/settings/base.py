@@ -111,7 +111,7 @@ TEMPLATES = [
 # --- database -------------------------------------------------------------------------------------------
 DATABASE_URL = os.environ.get("DATABASE_URL", f"sqlite:///{DATA_DIR / 'yizheng.sqlite3'}")
 DATABASES = {
-    "default": dj_database_url.parse(DATABASE_URL, conn_max_age=0 if "sqlite" in DATABASE_URL else 60)
+    "default": dj_database_url.parse(DATABASE_URL, conn_max_age=600 if "sqlite" in DATABASE_URL else 60)
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
