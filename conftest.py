@@ -34,3 +34,11 @@ def make_user(db):
         return user
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Every test starts with an empty cache (Redis keeps entries between tests and between runs)."""
+    from django.core.cache import cache
+
+    cache.clear()

@@ -8,7 +8,7 @@ class ProposalsConfig(AppConfig):
     verbose_name = _("提案")
 
     def ready(self) -> None:
-        from . import deadlines, nav, todos_h, todos_i, todos_selection  # noqa: F401
+        from . import deadlines, nav, receivers, todos_h, todos_i, todos_selection  # noqa: F401
 
         deadlines.register()
         _register_action_labels()

@@ -4,12 +4,13 @@
 from __future__ import annotations
 
 import re
+from html import escape
 from typing import Any
 
 from django import forms
 from django.core.exceptions import PermissionDenied
 from django.forms.utils import flatatt
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
@@ -323,16 +324,16 @@ class QuickSelect(forms.Select):
 
     def render(self, name, value, attrs=None, renderer=None):
         chosen = set(self.format_value(value))
-        options = format_html_join(
-            "",
-            '<option value="{}"{}>{}</option>',
-            (
-                (key, mark_safe(" selected") if str(key) in chosen else "", label)
-                for key, label in self.choices
-            ),
-        )
+        options = []
+        for key, label in self.choices:
+            key = str(key)
+            selected = " selected" if key in chosen else ""
+            options.append(f'<option value="{escape(key)}"{selected}>{escape(str(label))}</option>')
         return format_html(
-            '<select name="{}"{}>{}</select>', name, flatatt(self.build_attrs(self.attrs, attrs)), options
+            '<select name="{}"{}>{}</select>',
+            name,
+            flatatt(self.build_attrs(self.attrs, attrs)),
+            mark_safe("".join(options)),  # every key and label escaped above
         )
 
 
@@ -369,9 +370,10 @@ class ProposalFilterForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["year"].choices = [("", _("全部")), *[(y, y) for y in selectors.proposal_years(user)]]
-        self.fields["category"].choices = [("", _("全部")), *selectors.proposal_filter_categories(user)]
-        self.fields["unit"].choices = [("", _("全部")), *selectors.proposal_filter_units(user)]
+        choices = selectors.proposal_filter_choices(user)
+        self.fields["year"].choices = [("", _("全部")), *[(y, y) for y in choices["years"]]]
+        self.fields["category"].choices = [("", _("全部")), *choices["categories"]]
+        self.fields["unit"].choices = [("", _("全部")), *choices["units"]]
 
     def filters(self) -> dict[str, Any]:
         if not self.is_bound or not self.is_valid():

@@ -303,6 +303,18 @@ class Proposal(models.Model):
                 condition=Q(submitted_at__isnull=False),
                 name="proposal_listed_year",
             ),
+            # The staff list filtered by year and state, or year and category, in list order (LIST_ORDER) and
+            # with the council for the scope: the page's count and ids are read from the index alone.
+            models.Index(
+                fields=["year", "state", "submitted_at", "id", "council"],
+                condition=Q(submitted_at__isnull=False),
+                name="proposal_list_state",
+            ),
+            models.Index(
+                fields=["year", "category", "submitted_at", "id", "council"],
+                condition=Q(submitted_at__isnull=False),
+                name="proposal_list_category",
+            ),
             # Proposals in handling (a few thousand of 100k): units' inboxes, overdue boards, reminders.
             models.Index(
                 fields=["state"],

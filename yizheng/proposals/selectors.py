@@ -14,11 +14,13 @@ fire `action`.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import (
@@ -1072,6 +1074,11 @@ def proposals_filtered(
 LIST_ORDER = ("-year", "-submitted_at", "-pk")
 # What a list row shows (the submitter and the category); each join adds planning time to every page.
 LIST_RELATED = ("lead_member", "organization", "committee", "sector", "category")
+# The columns a list row shows or orders by, and its case label's (a member row alone has some thirty).
+LIST_COLUMNS = (
+    "council_id", "year", "case_number", "title", "kind", "state", "is_key", "submitted_at",
+    *(f"{name}__name" for name in LIST_RELATED),
+)  # fmt: skip
 
 
 def proposal_list_rows(page_ids, today: date | None = None) -> list[Proposal]:
@@ -1083,7 +1090,7 @@ def proposal_list_rows(page_ids, today: date | None = None) -> list[Proposal]:
     ids = list(page_ids)
     if not ids:
         return []
-    qs = Proposal.objects.filter(pk__in=ids).select_related(*LIST_RELATED).defer(*INBOX_DEFERRED)
+    qs = Proposal.objects.filter(pk__in=ids).select_related(*LIST_RELATED).only(*LIST_COLUMNS)
     return list(with_overdue(qs, today).order_by(*LIST_ORDER))
 
 
@@ -1439,6 +1446,41 @@ def proposal_detail_parts(user, proposal: Proposal) -> dict[str, Any]:
         ),
         "staffish": staffish,
     }
+
+
+FILTER_CHOICES_SECONDS = 60
+FILTER_CHOICES_GENERATION = "proposals:filter-choices:generation"
+
+
+def proposal_filter_choices(user) -> dict[str, list]:
+    """The list filter's options — `years`, `categories` and `units` — for the councils where the user may list
+    proposals. Asked on every list page and the same for everyone of those councils, so it is cached (Redis in
+    the scaled set-up) per set of councils: a category, unit or proposal saved anywhere starts a new
+    generation (`forget_filter_choices`, from the models' signals), and an entry lives a minute at most, for
+    what signals do not see (bulk inserts, another process's in-memory cache)."""
+    paths = sorted({a.council.path for a in org_permissions.grants(user, "proposal.view")})
+    if not paths:
+        return {"years": [], "categories": [], "units": []}
+    generation = cache.get_or_set(FILTER_CHOICES_GENERATION, 0, None)
+    digest = hashlib.sha256("|".join(paths).encode()).hexdigest()[:32]
+    key = f"proposals:filter-choices:{generation}:{digest}"
+    found = cache.get(key)
+    if found is None:
+        found = {
+            "years": proposal_years(user),
+            "categories": proposal_filter_categories(user),
+            "units": proposal_filter_units(user),
+        }
+        cache.set(key, found, FILTER_CHOICES_SECONDS)
+    return found
+
+
+def forget_filter_choices() -> None:
+    """Start a new generation of the cached filter options (every council's)."""
+    try:
+        cache.incr(FILTER_CHOICES_GENERATION)
+    except ValueError:  # not there (evicted, or never asked for): the next read starts afresh anyway
+        cache.set(FILTER_CHOICES_GENERATION, 1, None)
 
 
 def proposal_filter_categories(user) -> list[tuple[int, str]]:
