@@ -179,6 +179,10 @@ def test_list_filter_options_are_escaped_and_keep_the_choice(client, world):
     assert f'<option value="{unit.pk}" selected>市&quot;城管&quot;局&lt;b&gt;&amp;&lt;/b&gt;</option>' in html
     assert '<option value="filed" selected>' in html
     assert "<b>&</b>" not in html
+    elsewhere = UnitFactory(council=world.other_council, name="另一市城管局")
+    html = client.get(reverse("proposal_list"), {"unit": elsewhere.pk}).content.decode()
+    assert 'class="errorlist" role="alert"' in html  # not an option here: refused, not silently applied
+    assert f'value="{elsewhere.pk}"' not in html
 
 
 def test_proposal_list_htmx_returns_results_only(client, world):
