@@ -1344,7 +1344,7 @@ def proposal_years(user) -> list[int]:
     Asked on every list request, so it never reads the table through (a `DISTINCT year` over a ten-year
     council's 100k proposals costs 40–50 ms on PostgreSQL): the first and last year, then for each year in
     between the first year at or after it, are each one step down the `proposal_listed_year` index. Two
-    small queries, always exact, so no cache to keep in step with new proposals."""
+    small queries, exact; the list page reads them through `proposal_filter_choices`, cached."""
     if not org_permissions.grants(user, "proposal.view"):
         return []
     councils = org_permissions.councils_for(user, "proposal.view")
