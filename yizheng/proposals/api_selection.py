@@ -122,6 +122,7 @@ class ApproveIn(RoundVersionIn):
     decided_on: dt.date
     struck: list[int] = Field(default_factory=list, description="划去的名单项(nomination id)")
     note: str = ""
+    document_number: str = Field("", description="印发文号(选填),如 政协〔2026〕12号")
 
 
 class AnnounceIn(RoundVersionIn):
@@ -314,6 +315,7 @@ def action_approve(request, selection_id: int, body: ApproveIn):
         decided_on=body.decided_on,
         struck=body.struck,
         note=body.note,
+        document_number=body.document_number,
         expected_version=body.expected_version,
     )
     return _detail(request.auth, selection)

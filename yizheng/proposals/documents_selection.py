@@ -80,8 +80,11 @@ def key_list_filename(selection) -> str:
 
 def key_list_docx(selection, rows: list[dict]) -> bytes:
     """The approved key-proposal list. `rows` as from selectors_selection.announcement_rows, each with
-    "leaders" (the supervising leaders' names, joined) added by the caller."""
+    "leaders" (the supervising leaders' names, joined) added by the caller. The 文号, when the approval
+    recorded one, stands centred above the title, as on the excellent-proposal announcement."""
     document = doc.official_document()
+    if selection.document_number:
+        doc.add_paragraph(document, selection.document_number, indent=False, align=WD_ALIGN_PARAGRAPH.CENTER)
     doc.add_paragraph(document)
     doc.add_title(document, key_list_title(selection))
     doc.add_paragraph(document)

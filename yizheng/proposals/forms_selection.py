@@ -71,7 +71,8 @@ class ApproveForm(_Versioned):
         if kind == SelectionKind.KEY:
             self.fields["meeting_name"].required = True
             self.fields["meeting_name"].widget.attrs["placeholder"] = _("如:六届主席会议第十二次会议")
-            del self.fields["document_number"]
+            self.fields["document_number"].label = _("印发文号")
+            self.fields["document_number"].widget.attrs["placeholder"] = _("如:政协〔2026〕12号")
         else:
             self.fields["document_number"].required = True
             self.fields["document_number"].widget.attrs["placeholder"] = _("如:政协〔2026〕12号")

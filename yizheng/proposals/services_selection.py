@@ -349,7 +349,7 @@ def _decide_round(
             if n.pk in struck:
                 n.decision, n.decided_by, n.decided_at = Decision.STRUCK, actor, now
                 n.save(update_fields=["decision", "decided_by", "decided_at"])
-        label = document_number or meeting_name
+        label = meeting_name if locked.kind == SelectionKind.KEY else document_number
         for n in kept:
             apply(locked, n, label)
         from_state = locked.state
@@ -400,10 +400,12 @@ def selection_approve(
     decided_on: date | None,
     struck: Iterable[int] = (),
     note: str = "",
+    document_number: str = "",
     expected_version: int | None = None,
 ) -> Selection:
     """The chair's meeting approves the key proposals (minus the struck items): each becomes a key proposal,
-    supervised by the leaders suggested for it (added to any it already had)."""
+    supervised by the leaders suggested for it (added to any it already had). `document_number` (optional) is
+    the 文号 under which the list is issued; the notice document prints it."""
 
     def apply(locked: Selection, n: Nomination, label: str) -> None:
         p = _proposal_locked(actor, n, locked)
@@ -426,6 +428,7 @@ def selection_approve(
         "approve",
         decided_on=decided_on,
         meeting_name=meeting_name,
+        document_number=document_number,
         note=note,
         struck=struck,
         expected_version=expected_version,

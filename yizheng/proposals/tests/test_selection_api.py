@@ -78,9 +78,11 @@ def test_key_round_through_the_api(world):
     r = ok(call(world.leader, f"/selections/{rid}", method="get"))
     assert set(r["allowed_actions"]) == {"approve", "send_back"}
     r = ok(call(world.leader, f"/selections/{rid}/actions/approve", {"expected_version": r["version"],
-           "meeting_name": "六届主席会议第十二次会议", "decided_on": "2025-09-20"}))  # fmt: skip
+           "meeting_name": "六届主席会议第十二次会议", "decided_on": "2025-09-20",
+           "document_number": "示政协〔2025〕9号"}))  # fmt: skip
     assert r["state"] == "approved"
     assert r["meeting_name"] == "六届主席会议第十二次会议"
+    assert r["document_number"] == "示政协〔2025〕9号"
     assert refresh(a).is_key
     assert not refresh(b).is_key
     assert list(refresh(a).supervising_leaders.all()) == [world.leader]

@@ -6,6 +6,7 @@ import io
 import pytest
 from django.urls import reverse
 from docx import Document
+from docx.enum.text import WD_ALIGN_PARAGRAPH
 
 from yizheng.org.models import Office, Role
 from yizheng.org.tests.factories import CouncilFactory
@@ -248,6 +249,7 @@ def test_key_list_docx_once_approved(client, world, make_user):
         assert "attachment" in response["Content-Disposition"]
     document = Document(io.BytesIO(response.content))
     text = "\n".join(par.text for par in document.paragraphs)
+    assert "〔" not in text  # approved without a 文号: none printed
     assert "关于2025年度重点提案及督办安排的通知" in text
     assert "六届主席会议第十二次会议于2025年9月20日审定" in text
     assert "确定以下1件提案为2025年度重点提案" in text
@@ -276,6 +278,27 @@ def test_key_list_docx_once_approved(client, world, make_user):
         assert client_for(client, user).get(docx_url).status_code == 404
     client.logout()
     assert client.get(docx_url).status_code == 302  # to the login page
+
+
+def test_key_list_issued_under_a_document_number(client, world):
+    """The approval may record the 文号 the list is issued under (optional for a key round): the round's page
+    shows it and the notice prints it centred above its title."""
+    r, _na, _nb = submitted_key_round(world)
+    leader = client_for(client, world.leader)
+    page = leader.get(reverse("selection_approval", args=[r.pk])).content.decode()
+    assert 'name="document_number"' in page
+    assert "印发文号" in page
+    data = {"meeting_name": "六届主席会议第十二次会议", "decided_on": DAY, "version": r.version,
+            "document_number": "  示政协〔2025〕9号 "}  # fmt: skip
+    assert leader.post(reverse("selection_approval", args=[r.pk]), data).status_code == 302
+    assert refresh(r).document_number == "示政协〔2025〕9号"
+    assert "示政协〔2025〕9号" in leader.get(reverse("selection_detail", args=[r.pk])).content.decode()
+    document = Document(io.BytesIO(leader.get(reverse("selection_key_list_docx", args=[r.pk])).content))
+    texts = [par.text for par in document.paragraphs]
+    assert texts.count("示政协〔2025〕9号") == 1
+    number_at = texts.index("示政协〔2025〕9号")
+    assert document.paragraphs[number_at].alignment == WD_ALIGN_PARAGRAPH.CENTER
+    assert number_at < next(i for i, t in enumerate(texts) if "重点提案及督办安排的通知" in t)
 
 
 def test_key_list_docx_is_not_for_an_excellent_round(client, world):

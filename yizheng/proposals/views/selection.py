@@ -334,7 +334,7 @@ def selection_approval(request, pk: int):
         }
         try:
             if selection.kind == SelectionKind.KEY:
-                services_selection.selection_approve(**common)
+                services_selection.selection_approve(document_number=data["document_number"], **common)
             else:
                 services_selection.selection_announce(document_number=data["document_number"], **common)
         except ApplicationError as exc:
