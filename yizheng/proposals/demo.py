@@ -559,6 +559,21 @@ class ProposalYear:
         self._plan_member()
         self._plan_dates()
         self._plan_marks()
+        self._plan_last_year()
+
+    def _plan_last_year(self) -> None:
+        """Two proposals of last year answered C (not possible then) and closed: staff reopened one this spring
+        when conditions changed (重启办理; it awaits a new assignment), the other may still be reopened."""
+        rng, year = self.rng, self.today.year - 1
+        for i, topic_key in enumerate(("bus", "waste")):
+            plan = self._plan_one(2000 + i, "closed", TOPIC_BY_KEY[topic_key])
+            plan.result, plan.co_units, plan.separate_units, plan.returned_once = "C", [], [], False
+            plan.plenary_window = False
+            plan.submit = dt.date(year, 5, rng.randint(6, 26))
+            plan.assign = plan.submit + dt.timedelta(days=rng.randint(18, 28))
+            if i == 0:
+                plan.extra["reopen_on"] = self.plenary.end_date + dt.timedelta(days=45)
+            self.plans.append(plan)
 
     def _plan_member(self) -> None:
         """The `member` demo account: a closed proposal, an answer to rate, co-signed ones, drafts, invitations."""
@@ -889,6 +904,14 @@ class ProposalYear:
             self._count("to_assign")
             return
         yield from self._handle(plan, proposal, max(plan.assign, review + dt.timedelta(days=1)))
+        if plan.extra.get("reopen_on"):
+            yield at(plan.extra["reopen_on"], 10)
+            s.proposal_reopen(
+                actor=staff,
+                proposal=proposal,
+                reason="相关专项规划已经批准,资金渠道落实,具备了办理条件,重新交办。",
+            )
+            self._count("reopened")
 
     def _quick_submit(self, plan: Plan) -> Proposal:
         """A proposal that is merged later: drafted and submitted at once (co-signers accept on the spot)."""

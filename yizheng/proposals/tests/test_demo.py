@@ -128,7 +128,14 @@ def test_the_year_in_believable_numbers(loaded):
     windows = Counter(received.values_list("window", flat=True))
     assert windows["plenary"] > windows["interim"] > 30
     assert proposals.filter(plenary__number=5, window="plenary").count() == windows["plenary"]
-    assert not proposals.exclude(year=2026).exists()
+    # Last year: two C-class answers, closed; one reopened this year and waiting for a new assignment.
+    earlier = proposals.exclude(year=2026)
+    assert sorted(earlier.values_list("year", "state")) == [(2025, State.CLOSED), (2025, State.FILED)]
+    reopened = earlier.get(state=State.FILED)
+    reopen_events = Event.objects.filter(action="proposal.reopen")
+    assert [int(pk) for pk in reopen_events.values_list("target_id", flat=True)] == [reopened.pk]
+    assert reopen_events.get().occurred_at.year == 2026
+    assert all(r.result == "C" for r in reopened.replies.all())
 
 
 def test_declined_merged_and_conversion(loaded):
