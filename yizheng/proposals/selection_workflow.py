@@ -19,7 +19,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from yizheng.core.errors import ApplicationError, TransitionNotAllowed
 
@@ -33,7 +33,7 @@ class SelectionKind(models.TextChoices):
 
 class SelectionState(models.TextChoices):
     SHORTLISTING = "shortlisting", gettext_lazy("初选")
-    NOMINATING = "nominating", gettext_lazy("推荐")
+    NOMINATING = "nominating", pgettext_lazy("selection stage", "推荐")
     REVIEWING = "reviewing", gettext_lazy("审议")
     SUBMITTED = "submitted", gettext_lazy("待审定")
     APPROVED = "approved", gettext_lazy("已审定")
@@ -79,7 +79,10 @@ ELIGIBLE_STATES = {
 # Labels that read right for each kind (初选 vs 推荐, 入选 vs 推荐为优秀提案).
 DECISION_LABELS = {
     K.KEY: {Decision.SELECTED: gettext_lazy("入选"), Decision.REJECTED: gettext_lazy("未入选")},
-    K.EXCELLENT: {Decision.SELECTED: gettext_lazy("推荐"), Decision.REJECTED: gettext_lazy("不推荐")},
+    K.EXCELLENT: {
+        Decision.SELECTED: pgettext_lazy("review decision", "推荐"),
+        Decision.REJECTED: gettext_lazy("不推荐"),
+    },
 }
 
 

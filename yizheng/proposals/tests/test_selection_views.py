@@ -347,3 +347,22 @@ def test_todos_for_leaders_and_staff(world):
     assert selection_todos(world.member) == []
     assert selection_todos(world.other_staff)[0].count == 0
     assert r.state == SelectionState.SUBMITTED
+
+
+def test_english_tells_the_nominating_stage_the_recommendation_and_the_button_apart(client, world):
+    """推荐 is a stage, a review decision, a count and a button; English needs four words for it."""
+    from django.conf import settings
+    from django.utils import translation
+
+    from yizheng.proposals.selection_workflow import DECISION_LABELS
+
+    with translation.override("en"):
+        assert str(SelectionState.NOMINATING.label) == "Nomination"
+        assert str(DECISION_LABELS[SelectionKind.EXCELLENT][Decision.SELECTED]) == "Recommended"
+    r = sel.selection_open(actor=world.staff, council=world.council, year=2025, kind=SelectionKind.EXCELLENT)
+    replied(world)
+    c = client_for(client, world.staff)
+    c.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    html = c.get(reverse("selection_detail", args=[r.pk]), {"q": "关于"}).content.decode()
+    assert "<dt>Nominated</dt>" in html
+    assert ">Nominate</button>" in html
