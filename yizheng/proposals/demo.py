@@ -563,16 +563,19 @@ class ProposalYear:
 
     def _plan_last_year(self) -> None:
         """Two proposals of last year answered C (not possible then) and closed: staff reopened one this spring
-        when conditions changed (重启办理; it awaits a new assignment), the other may still be reopened."""
-        rng, year = self.rng, self.today.year - 1
+        when conditions changed (重启办理; it awaits a new assignment), the other may still be reopened. "This
+        year" is the year of the demo's plenary (before this year's plenary opens, the demo shows last year's),
+        so the reopening always falls in a later calendar year than the answer, as the service requires."""
+        rng, year = self.rng, self.plenary.start_date.year - 1
         for i, topic_key in enumerate(("bus", "waste")):
             plan = self._plan_one(2000 + i, "closed", TOPIC_BY_KEY[topic_key])
             plan.result, plan.co_units, plan.separate_units, plan.returned_once = "C", [], [], False
             plan.plenary_window = False
             plan.submit = dt.date(year, 5, rng.randint(6, 26))
             plan.assign = plan.submit + dt.timedelta(days=rng.randint(18, 28))
-            if i == 0:
-                plan.extra["reopen_on"] = self.plenary.end_date + dt.timedelta(days=45)
+            reopen_on = max(self.plenary.end_date + dt.timedelta(days=45), dt.date(year + 1, 1, 1))
+            if i == 0 and reopen_on.year > year:
+                plan.extra["reopen_on"] = reopen_on
             self.plans.append(plan)
 
     def _plan_member(self) -> None:

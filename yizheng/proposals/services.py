@@ -49,7 +49,7 @@ from .models import (
     Reply,
 )
 from .richtext import plain_text, sanitize
-from .selectors import proposal_final_replies, proposal_submitters
+from .selectors import forget_filter_choices, proposal_final_replies, proposal_submitters
 from .uploads import check_upload
 from .workflow import AssignmentRole, EvaluationStatus, Kind, ReplyStatus, State
 
@@ -271,6 +271,7 @@ def categories_ensure(council: Council) -> list[Category]:
             [Category(council=council, name=name, order=i) for i, name in enumerate(DEFAULT_CATEGORIES, 1)],
             ignore_conflicts=True,
         )
+        transaction.on_commit(forget_filter_choices)  # bulk_create sends no signals
     return list(Category.objects.filter(council=council))
 
 

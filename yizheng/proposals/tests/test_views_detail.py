@@ -170,6 +170,21 @@ def test_list_filter_options_follow_new_units_categories_and_years(client, world
     assert "另一市数据局" not in html
 
 
+def test_list_filter_options_renew_again_when_the_change_commits(world, django_capture_on_commit_callbacks):
+    """Saving inside a transaction renews the cached options at once and again on commit (a page read in
+    between would cache them without the new row); default categories, bulk-created, renew on commit too."""
+    from yizheng.org.tests.factories import CouncilFactory, UnitFactory
+    from yizheng.proposals import selectors as sel
+    from yizheng.proposals import services
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        UnitFactory(council=world.council, name="新组建的市数据局")
+    assert sel.forget_filter_choices in callbacks
+    with django_capture_on_commit_callbacks() as callbacks:
+        services.categories_ensure(CouncilFactory(name="新设县政协", short_name="新设县"))
+    assert sel.forget_filter_choices in callbacks
+
+
 def test_list_filter_options_are_escaped_and_keep_the_choice(client, world):
     from yizheng.org.tests.factories import UnitFactory
 
