@@ -432,9 +432,12 @@ def cosign_invitations(user) -> QuerySet[CoSignature]:
 
 
 def evaluations_due(user, today: date | None = None) -> QuerySet[Evaluation]:
-    """Published replies the user is due to rate (as a member, or as agent of a collective)."""
+    """Published replies the user is due to rate (as a member, or as agent of a collective); nothing to look
+    for, and no query built, for anyone else."""
     today = today or _today()
     member_id = perms.member_id_of(user)
+    if member_id is None and not perms.agent_scopes(user):
+        return Evaluation.objects.none()
     q = Q(member_id=member_id) if member_id is not None else Q(pk__in=[])
     if perms.agent_scopes(user):
         q |= Q(member__isnull=True) & perms.agent_q(user, prefix="source__")

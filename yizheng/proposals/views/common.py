@@ -52,7 +52,7 @@ def detail_context(request, proposal, **extra) -> dict:
         ),
         "timeline": list(selectors.proposal_timeline(user, proposal)[:200]),
         "is_submitter": perms.is_submitter(user, proposal),
-        "evaluations_due": _evaluations_due_here(user, proposal),
+        "evaluations_due": list(selectors.evaluations_due(user).filter(proposal_id=proposal.pk)),
         "withdraw_form": extra.pop("withdraw_form", None)
         or WithdrawForm(initial={"version": proposal.version}),
         "consent_form": extra.pop("consent_form", None) or ConsentForm(initial={"version": proposal.version}),
@@ -68,13 +68,6 @@ def detail_context(request, proposal, **extra) -> dict:
         **extra,
     }
     return context
-
-
-def _evaluations_due_here(user, proposal) -> list:
-    """The user's ratings due on this proposal; none to look for unless the user rates as a member or agent."""
-    if perms.member_id_of(user) is None and not perms.agent_scopes(user):
-        return []
-    return list(selectors.evaluations_due(user).filter(proposal_id=proposal.pk))
 
 
 def render_detail(request, proposal, *, status: int = 200, error: str | None = None, **extra):
