@@ -148,6 +148,37 @@ def with_overdue(qs: QuerySet[Proposal], today: date | None = None) -> QuerySet[
     )
 
 
+def mark_deadlines(proposals: Iterable[Proposal], today: date | None = None) -> list[Proposal]:
+    """The proposals as a list, each with `is_overdue` and `next_deadline` set as `with_overdue` annotates them,
+    from one query over the active answering assignments still to answer of those being handled (none when
+    no row is): cheaper than the annotation for a page of rows, most of them long closed."""
+    today = today or _today()
+    rows = list(proposals)
+    handling = {}
+    for p in rows:
+        p.is_overdue, p.next_deadline = False, None
+        if p.state in wf.OPEN_HANDLING_STATES:
+            handling[p.pk] = p
+    if not handling:
+        return rows
+    approved = Reply.objects.filter(
+        assignment=OuterRef("pk"), round=OuterRef("round"), status=ReplyStatus.APPROVED
+    )
+    waiting = (
+        Assignment.objects.filter(
+            proposal_id__in=sorted(handling), active=True, role__in=sorted(wf.ANSWERING_ROLES)
+        )
+        .exclude(Exists(approved))
+        .values_list("proposal_id", "deadline")
+    )
+    for proposal_id, deadline in waiting:
+        p = handling[proposal_id]
+        if p.next_deadline is None or deadline < p.next_deadline:
+            p.next_deadline = deadline
+        p.is_overdue = p.is_overdue or deadline < today
+    return rows
+
+
 def with_assignment_overdue(qs: QuerySet[Assignment], today: date | None = None) -> QuerySet[Assignment]:
     """Annotate assignments with `is_overdue` (active answering unit past its deadline, no approved reply)."""
     today = today or _today()
@@ -182,10 +213,13 @@ def _sees(user, proposal: Proposal) -> bool:
     return Proposal.objects.filter(visible_q(user), pk=proposal.pk).exists()
 
 
-def proposal_for(user, pk, action: str = "view") -> Proposal:
+def proposal_for(user, pk, action: str = "view", *, deadlines: bool = True) -> Proposal:
     """Fetch and authorise one proposal: 404 outside the user's scope, 403 when they may not fire `action`.
     The row is read by its key and checked against the scope (`_sees`), rather than the table filtered by the
-    scope: that filter is an OR of subqueries that SQLite evaluates across every proposal."""
+    scope: that filter is an OR of subqueries that SQLite evaluates across every proposal.
+    To view, the row comes with `is_overdue` and `next_deadline` (`with_overdue`), unless `deadlines=False`:
+    the detail page reads the assignments and replies anyway and derives them from those
+    (`proposal_detail_parts`), which saves two correlated subqueries to build and plan."""
     try:
         pk = int(pk)
     except (TypeError, ValueError):
@@ -194,7 +228,7 @@ def proposal_for(user, pk, action: str = "view") -> Proposal:
     # query in 0.7 ms on PostgreSQL), and for a member's proposal they are empty, so reading them costs nothing;
     # a collective proposal reads its one organization, committee or sector when it is shown.
     rows = Proposal.objects.filter(pk=pk).select_related(*PROPOSAL_FOR_RELATED)
-    if action == "view":  # what a page or answer shows; an action re-reads the row under its lock
+    if action == "view" and deadlines:  # what a page or answer shows; an action re-reads it under its lock
         rows = with_overdue(rows)
     proposal = rows.first()
     if proposal is None or not _sees(user, proposal):
@@ -415,6 +449,33 @@ def countersignatures_pending(user) -> QuerySet[Countersignature]:
     )
 
 
+def countersign_queue(user, limit: int = 50) -> list[Countersignature]:
+    """The first `limit` of `countersignatures_pending`, as the inbox lists them above its buckets. Their ids
+    come first, from a query light to plan (a unit rarely has any waiting, and then that is all); then those
+    rows, with only what a row shows: the reply's round, class and date, its proposal's title and case number,
+    its lead unit's name."""
+    ids = list(countersignatures_pending(user).values_list("pk", flat=True)[:limit])
+    if not ids:
+        return []
+    return list(
+        countersignatures_pending(user)
+        .filter(pk__in=ids)
+        .select_related(None)
+        .select_related("reply__proposal", "reply__assignment__unit")
+        .only(*COUNTERSIGN_QUEUE_COLUMNS)
+    )
+
+
+COUNTERSIGN_QUEUE_COLUMNS = (
+    "reply_id", "assignment_id", "status",
+    "reply__proposal_id", "reply__assignment_id", "reply__round", "reply__result", "reply__status",
+    "reply__submitted_at",
+    "reply__proposal__council_id", "reply__proposal__title", "reply__proposal__case_number",
+    "reply__proposal__year", "reply__proposal__state",
+    "reply__assignment__unit_id", "reply__assignment__unit__name",
+)  # fmt: skip
+
+
 def cosign_invitations(user) -> QuerySet[CoSignature]:
     """Open invitations to co-sign, for a member."""
     member_id = perms.member_id_of(user)
@@ -555,18 +616,33 @@ def unit_inbox_ids(user, today: date | None = None, soon_days: int = 7) -> dict[
 
 
 def unit_inbox_rows(user, ids) -> list[Assignment]:
-    """The assignments `ids` of the user's units, in that order, with `due`, the proposal (without its long
-    texts) and the unit."""
+    """The assignments `ids` of the user's units, in that order, with `due`, the unit and the few columns of the
+    proposal a row shows (title, state, case number, year, council). The ids come from `unit_inbox_ids`, which
+    chose the open, unanswered ones: this query only keeps to the user's units, without asking again."""
     ids = list(ids)
     if not ids:
         return []
-    found = {
-        a.pk: a
-        for a in _unit_assignments(user)
-        .filter(pk__in=ids)
-        .defer("rules", *(f"proposal__{name}" for name in INBOX_DEFERRED))
-    }
+    rows = (
+        Assignment.objects.filter(pk__in=ids, unit_id__in=sorted(perms.unit_ids(user)), active=True)
+        .annotate(due=_ASSIGNMENT_DUE)
+        .select_related("proposal", "unit")
+        .only(*INBOX_ROW_COLUMNS)
+    )
+    found = {a.pk: a for a in rows}
     return [found[pk] for pk in ids if pk in found]
+
+
+_ASSIGNMENT_DUE = Case(
+    When(role=AssignmentRole.CO, then=F("opinion_deadline")),
+    default=F("deadline"),
+    output_field=models.DateField(),
+)
+INBOX_ROW_COLUMNS = (
+    "proposal_id", "unit_id", "role", "round", "assigned_at", "deadline", "deadline_provisional",
+    "opinion_deadline", "opinion_deadline_provisional", "adjustment_deadline", "active",
+    "proposal__council_id", "proposal__title", "proposal__state", "proposal__case_number", "proposal__year",
+    "unit__name",
+)  # fmt: skip
 
 
 def unit_inbox(user, today: date | None = None, soon_days: int = 7) -> dict[str, list[Assignment]]:
@@ -578,10 +654,6 @@ def unit_inbox(user, today: date | None = None, soon_days: int = 7) -> dict[str,
     ids = unit_inbox_ids(user, today, soon_days)
     rows = {a.pk: a for a in unit_inbox_rows(user, [pk for bucket in ids.values() for pk in bucket])}
     return {name: [rows[pk] for pk in bucket if pk in rows] for name, bucket in ids.items()}
-
-
-# The long texts of a proposal, which no list shows (50 rows of them cost more to read than the rest).
-INBOX_DEFERRED = ("reason", "analysis", "suggestions", "review_note")
 
 
 def unit_inbox_counts(user, today: date | None = None, soon_days: int = 7) -> dict[str, int]:
@@ -1093,12 +1165,14 @@ def proposal_list_rows(page_ids, today: date | None = None) -> list[Proposal]:
     `page_ids` is the page's slice of the list's `values_list("pk")`. Its ids are read first, so the overdue
     annotations and joins are worked out for these rows only: PostgreSQL plans an annotated, filtered and
     paginated list as a hashed sub-plan over every open assignment, and a `pk IN (subquery)` as a join of the
-    whole table — each a scan of 100k rows whatever the page."""
+    whole table — each a scan of 100k rows whatever the page. `is_overdue` and `next_deadline` come from
+    `mark_deadlines` (one more query, and only when a row is being handled) rather than two correlated
+    subqueries on every row."""
     ids = list(page_ids)
     if not ids:
         return []
     qs = Proposal.objects.filter(pk__in=ids).select_related(*LIST_RELATED).only(*LIST_COLUMNS)
-    return list(with_overdue(qs, today).order_by(*LIST_ORDER))
+    return mark_deadlines(qs.order_by(*LIST_ORDER), today)
 
 
 def _sees_unpublished(user, proposal: Proposal, kinds: set[str]) -> bool:
@@ -1414,43 +1488,62 @@ def proposals_mine_counts(user) -> dict[str, int]:
     return {tab: counts.get(tab) or 0 for tab in MINE_TABS}
 
 
-def proposal_detail_parts(user, proposal: Proposal) -> dict[str, Any]:
+def proposal_detail_parts(user, proposal: Proposal, today: date | None = None) -> dict[str, Any]:
     """Everything the detail page shows besides the proposal itself, each part limited to what the user may
     see: attachments, co-signers, assignments (units see their own and the lead), replies (published ones for
-    submitters; all for staff, supervisors and readers; units their own), evaluations, merged proposals."""
+    submitters; all for staff, supervisors and readers; units their own), evaluations, merged proposals.
+
+    Six plain queries, each by the proposal's key: the page is the one every role opens most, so what can be
+    derived in memory is not asked of the database. Every reply of the proposal is read (a handful) and the
+    ones the user may not see are dropped here; from them come each assignment's `is_overdue` (active
+    answering unit past its deadline without an approved reply of its round, as `with_assignment_overdue`)
+    and the proposal's own `is_overdue` and `next_deadline` (as `with_overdue`). An evaluation's source is
+    this proposal or one merged into it, both already read."""
+    today = today or _today()
     kinds = perms.actor_kinds(user, proposal)
     reader = bool(org_permissions.grants(user, "proposal.view")) and org_permissions.can(
         user, "proposal.view", proposal.council
     )
     staffish = reader or bool(kinds & {wf.Actor.PROPOSAL_STAFF, wf.Actor.SUPERVISOR})
     mine_units = perms.unit_ids(user)
-    assignments = with_assignment_overdue(
-        proposal.assignments.filter(active=True).select_related("unit").order_by("role", "pk")
-    )
-    replies = proposal.replies.select_related("assignment__unit").order_by("round", "pk")
-    if not staffish:
-        visible = Q(status=ReplyStatus.APPROVED)
-        if mine_units:
-            visible = Q(assignment__unit_id__in=sorted(mine_units))
-        replies = replies.filter(visible)
-    evaluations = proposal.evaluations.select_related("member", "source", "reply__assignment__unit").order_by(
-        "round", "pk"
-    )
+    all_replies = list(proposal.replies.select_related("assignment__unit").order_by("round", "pk"))
+    approved = {(r.assignment_id, r.round) for r in all_replies if r.status == ReplyStatus.APPROVED}
+    assignments = list(proposal.assignments.filter(active=True).select_related("unit").order_by("role", "pk"))
+    handling = proposal.state in wf.OPEN_HANDLING_STATES
+    open_deadlines = []
+    for a in assignments:
+        waiting = a.role in wf.ANSWERING_ROLES and (a.pk, a.round) not in approved
+        a.is_overdue = handling and waiting and a.deadline is not None and a.deadline < today
+        if handling and waiting and a.deadline is not None:
+            open_deadlines.append(a.deadline)
+    proposal.is_overdue = any(a.is_overdue for a in assignments)
+    proposal.next_deadline = min(open_deadlines, default=None)
+    if staffish:
+        replies = all_replies
+    elif mine_units:
+        replies = [r for r in all_replies if r.assignment.unit_id in mine_units]
+    else:
+        replies = [r for r in all_replies if r.status == ReplyStatus.APPROVED]
+    merged = list(Proposal.objects.filter(merged_into=proposal).select_related("lead_member", "organization"))
+    evaluations = proposal.evaluations.select_related("member").order_by("round", "pk")
     if not staffish:
         member_id = perms.member_id_of(user)
         own = Q(member_id=member_id) if member_id is not None else Q(pk__in=[])
         if perms.agent_scopes(user):
             own |= Q(member__isnull=True) & perms.agent_q(user, prefix="source__")
         evaluations = evaluations.filter(own) if not mine_units else evaluations.none()
+    evaluations = list(evaluations)
+    sources = {p.pk: p for p in (proposal, *merged)}
+    for e in evaluations:
+        if e.source_id in sources:  # this proposal or one merged into it; anything else is read on access
+            e.source = sources[e.source_id]
     return {
         "attachments": list(proposal.attachments.order_by("pk")),
         "cosignatures": list(proposal_cosignatures(proposal)),
-        "assignments": list(assignments),
-        "replies": list(replies),
-        "evaluations": list(evaluations),
-        "merged": list(
-            Proposal.objects.filter(merged_into=proposal).select_related("lead_member", "organization")
-        ),
+        "assignments": assignments,
+        "replies": replies,
+        "evaluations": evaluations,
+        "merged": merged,
         "staffish": staffish,
     }
 

@@ -3,6 +3,7 @@ events, rating and state labels."""
 
 from __future__ import annotations
 
+import functools
 from datetime import date, datetime
 
 from django import template
@@ -10,8 +11,8 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
 
 from .. import selectors
 from .. import workflow as wf
@@ -62,12 +63,30 @@ EVENT_LABELS = {
 
 @register.filter
 def cn_date(value) -> str:
-    """2026年11月25日 (the format string is translated, so English shows its own order)."""
+    """2026年11月25日 (the format string is translated, so English shows its own order). The Chinese format is
+    written directly: Django's formatter costs ≈30 µs a date, and a list shows two on each of its 50 rows."""
     if not value:
         return ""
     if isinstance(value, datetime):
         value = timezone.localtime(value) if timezone.is_aware(value) else value
-    return date_format(value, _("Y年n月j日"))
+    fmt = _("Y年n月j日")
+    if fmt == "Y年n月j日":
+        return f"{value.year:04d}年{value.month}月{value.day}日"
+    return date_format(value, fmt)
+
+
+@register.filter
+def display(obj, name: str) -> str:
+    """`obj.get_<name>_display()`, from labels translated once per field and language: Django's own rebuilds
+    and re-hashes the field's lazily translated choices on every call (≈70 µs, on each of a list's rows)."""
+    field = obj._meta.get_field(name)
+    value = getattr(obj, field.attname)
+    return _choice_labels(field, get_language()).get(value, value)
+
+
+@functools.lru_cache(maxsize=256)
+def _choice_labels(field, language: str | None) -> dict:
+    return {key: str(label) for key, label in field.flatchoices}
 
 
 @register.filter
@@ -146,7 +165,12 @@ STATE_TONES = {"closed": " ok", "replied": " ok", "not_filed": " bad", "withdraw
 
 @register.simple_tag
 def state_badge(state) -> SafeString:
-    """The proposal state as a coloured badge."""
+    """The proposal state as a coloured badge (the same few strings on every row: made once per language)."""
+    return _state_badge(state, get_language())
+
+
+@functools.lru_cache(maxsize=128)
+def _state_badge(state, language: str | None) -> SafeString:
     return format_html(
         '<span class="badge state state-{}{}" data-state="{}">{}</span>',
         state, STATE_TONES.get(state, ""), state, state_label(state),

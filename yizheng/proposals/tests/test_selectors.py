@@ -276,6 +276,66 @@ def test_overdue_is_annotated_and_cleared_by_an_approved_reply(world):
     assert annotated.is_overdue is False
 
 
+def test_deadlines_worked_out_in_memory_say_what_the_annotations_say(world, clock):
+    """The list (`mark_deadlines`) and the detail page (`proposal_detail_parts`) derive overdue flags and the
+    next deadline from rows they read anyway; for every kind of handling they agree with `with_overdue` and
+    `with_assignment_overdue`, before the deadlines and after them."""
+    waiting = handling(world)  # lead and co unit, nothing answered
+    separate = handling(world, co=False, separate=True)
+    half = handling(world, co=False, separate=True)
+    approved_reply(world, half)  # the lead has answered, the separate unit has not
+    answered = replied(world)
+    again = replied(world)
+    s.proposal_evaluate(actor=world.member, evaluation=evaluation_of(again, world.member_a),
+                        work_rating="dissatisfied", result_rating="dissatisfied")  # fmt: skip
+    s.proposal_rehandle(actor=world.staff, proposal=again)  # round 2, a new, shorter deadline
+    drafting = submitted(world)
+    ids = [p.pk for p in (waiting, separate, half, answered, again, drafting)]
+    assert refresh(half).state == "handling"
+    assert refresh(again).state == "rehandling"
+    overdue_seen = set()
+    for today in (dt.date(2025, 9, 2), dt.date(2026, 6, 1)):
+        annotated = {
+            p.pk: (p.is_overdue, p.next_deadline)
+            for p in sel.with_overdue(Proposal.objects.filter(pk__in=ids), today)
+        }
+        marked = {p.pk: (p.is_overdue, p.next_deadline) for p in sel.mark_deadlines(Proposal.objects.filter(pk__in=ids), today)}  # fmt: skip
+        assert marked == annotated
+        for pk in ids:
+            proposal = Proposal.objects.get(pk=pk)
+            parts = sel.proposal_detail_parts(world.staff, proposal, today)
+            assert (proposal.is_overdue, proposal.next_deadline) == annotated[pk]
+            expected = {
+                a.pk: a.is_overdue
+                for a in sel.with_assignment_overdue(proposal.assignments.filter(active=True), today)
+            }
+            assert {a.pk: a.is_overdue for a in parts["assignments"]} == expected
+        overdue_seen |= {pk for pk, (late, _) in annotated.items() if late}
+    # not vacuous: in June 2026 every proposal still waiting on a unit is late, the answered one is not
+    assert overdue_seen == {waiting.pk, separate.pk, half.pk, again.pk}
+    assert annotated[answered.pk] == (False, None)
+    assert annotated[drafting.pk] == (False, None)
+    assert annotated[half.pk][1] == assignment(half, world.separate_unit).deadline
+
+
+def test_detail_parts_show_each_reader_the_replies_they_may_see(world):
+    p = handling(world)
+    draft_ = drafted_reply(world, p, body="<p>内部草稿文字</p>")
+
+    def seen(user):
+        return [r.pk for r in sel.proposal_detail_parts(user, p)["replies"]]
+
+    assert seen(world.staff) == seen(world.supervisor) == seen(world.lead_liaison) == [draft_.pk]
+    assert seen(world.member) == []
+    assert seen(world.co_liaison) == []
+    s.proposal_submit_reply(actor=world.lead_liaison, reply=draft_)
+    for cs in draft_.countersignatures.all():
+        s.proposal_countersign(actor=world.co_liaison, countersignature=cs, sign=True)
+    s.proposal_supervise_review(actor=world.supervisor, reply=draft_, approve=True)
+    assert seen(world.member) == [draft_.pk]
+    assert seen(world.co_liaison) == []  # a unit's page lists its own replies
+
+
 def test_unit_inbox_buckets(world, clock):
     new = handling(world)  # assigned 2025-09-01: adjustment window to 2025-09-08, due 2025-12-01
     clock.set(dt.date(2025, 10, 20))
@@ -464,6 +524,31 @@ def test_unit_inbox_has_no_n_plus_one(world, django_assert_max_num_queries):
         inbox = sel.unit_inbox(world.lead_liaison)
         rows = [(a.proposal.title, a.unit.name, a.due) for bucket in inbox.values() for a in bucket]
     assert len(rows) == 7
+
+
+def test_countersign_queue_costs_one_query_when_empty_and_two_with_rows(world, django_assert_num_queries):
+    sel.countersign_queue(world.co_liaison)  # the user's roles, read once per request
+    with django_assert_num_queries(1):
+        assert sel.countersign_queue(world.co_liaison) == []
+
+    def shown():
+        return [
+            (cs.assignment_id, cs.reply.proposal.title, cs.reply.proposal.case_number, cs.reply.assignment.unit.name,
+             cs.reply.round, cs.reply.result, cs.reply.submitted_at is not None)
+            for cs in sel.countersign_queue(world.co_liaison)
+        ]  # fmt: skip
+
+    for n in (1, 3):
+        while len(sel.countersignatures_pending(world.co_liaison)) < n:
+            p = handling(world)
+            s.proposal_submit_reply(actor=world.lead_liaison, reply=drafted_reply(world, p))
+        with django_assert_num_queries(2):
+            rows = shown()
+        assert len(rows) == n
+        assert all(row[3] == world.lead_unit.name and row[6] for row in rows)
+    assert rows[0][1] == refresh(Proposal.objects.order_by("pk").filter(state="handling").first()).title
+    assert sel.countersign_queue(world.lead_liaison) == sel.countersign_queue(world.stranger_liaison) == []
+    assert len(sel.countersign_queue(world.co_liaison, limit=2)) == 2
 
 
 def test_timeline_lists_the_proposals_events(world):

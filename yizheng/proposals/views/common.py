@@ -77,7 +77,7 @@ def render_detail(request, proposal, *, status: int = 200, error: str | None = N
 
 @login_required
 def proposal_detail(request, pk: int):
-    proposal = selectors.proposal_for(request.user, pk)
+    proposal = selectors.proposal_for(request.user, pk, deadlines=False)  # the parts bring them
     return render_detail(request, proposal)
 
 

@@ -549,12 +549,6 @@ BUCKET_LABELS = {
 
 
 # The long texts the countersign queue does not show (the proposal's sections, the reply letter).
-COUNTERSIGN_QUEUE_DEFERRED = (
-    *(f"reply__proposal__{name}" for name in sel.INBOX_DEFERRED),
-    "reply__body", "reply__supervisor_note", "reply__commitments", "comment",
-)  # fmt: skip
-
-
 @login_required
 def unit_inbox(request):
     org_permissions.require(request.user, "proposal.handle")
@@ -574,7 +568,7 @@ def unit_inbox(request):
     ]
     # Co units leave the buckets once they gave their opinion; lead replies waiting for their countersignature
     # are listed above the buckets, each linking to the co unit's workspace where the countersign form is.
-    countersigns = list(sel.countersignatures_pending(request.user).defer(*COUNTERSIGN_QUEUE_DEFERRED)[:50])
+    countersigns = sel.countersign_queue(request.user, limit=50)
     labels = _labels([a.proposal for a in rows] + [cs.reply.proposal for cs in countersigns])
     for a in rows:
         a.days_over = _days_over(a.due, today)
