@@ -26,3 +26,22 @@ errorlog = "-"
 loglevel = os.environ.get("YIZHENG_LOG_LEVEL", "info")
 # No runtime control socket: it would live in the home folder and clash between two instances on one host.
 control_socket_disable = True
+
+
+def post_worker_init(worker) -> None:
+    """The application is loaded in this worker: read the URL patterns and the Chinese catalogue too, then hide
+    all of it from the garbage collector (`gc.freeze`). Import and set-up leave ≈180k long-lived objects, and a
+    full collection walks every one: on the ten-year benchmark one request in a few hundred waited ≈90 ms for
+    it. Frozen, a full collection looks only at what requests made. Objects are never moved or freed by this,
+    only no longer scanned; what set-up made lives as long as the worker anyway."""
+    import gc
+
+    from django.conf import settings
+    from django.urls import get_resolver
+    from django.utils import translation
+
+    get_resolver().url_patterns  # noqa: B018 - imports every view module now, not in the first request
+    translation.activate(settings.LANGUAGE_CODE)
+    translation.deactivate()
+    gc.collect()
+    gc.freeze()

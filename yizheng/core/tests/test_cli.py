@@ -84,6 +84,22 @@ def test_serve_defaults_one_worker_four_threads_and_a_task_worker(monkeypatch):
     assert not cli.task_worker_wanted(args)
 
 
+def test_gunicorn_workers_hide_what_set_up_made_from_the_garbage_collector():
+    """Each worker freezes what loading the application left (so a full collection does not walk it in the
+    middle of a request), after reading the URL patterns, so the first request does not import them."""
+    import gc
+
+    from config import gunicorn
+
+    gc.unfreeze()
+    try:
+        gunicorn.post_worker_init(worker=None)
+        assert gc.get_freeze_count() > 10_000
+        assert gc.get_count()[0] < 100  # collected first, so nothing already garbage was frozen
+    finally:
+        gc.unfreeze()
+
+
 def test_ipv6_bind_address():
     assert cli.bind_address("::1", 8000) == "[::1]:8000"
     assert cli.bind_address("[::]", 80) == "[::]:80"
