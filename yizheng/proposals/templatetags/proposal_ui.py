@@ -208,9 +208,7 @@ def assignment_deadline(deadline, provisional=False, days_over=0) -> SafeString:
     """A unit's deadline as the handling screens show it: the date, 暂定, and `days_over` days late."""
     if not deadline:
         return mark_safe('<span class="muted">—</span>')
-    if isinstance(deadline, datetime) and timezone.is_aware(deadline):
-        deadline = timezone.localtime(deadline)
-    html = format_html('<span class="nowrap">{}</span>', date_format(deadline, "Y年n月j日"))
+    html = format_html('<span class="nowrap">{}</span>', cn_date(deadline))
     if provisional:
         html += format_html(
             ' <abbr class="badge warn" title="{}">{}</abbr>', _provisional_title(), _("(暂定)")

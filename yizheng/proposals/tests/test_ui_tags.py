@@ -11,7 +11,7 @@ from django.utils import timezone, translation
 from django.utils.formats import date_format
 
 from yizheng.proposals.models import Assignment, CoSignature, Proposal
-from yizheng.proposals.templatetags.proposal_ui import cn_date, display, state_badge
+from yizheng.proposals.templatetags.proposal_ui import assignment_deadline, cn_date, display, state_badge
 from yizheng.proposals.workflow import AssignmentRole, Kind, State
 
 
@@ -47,6 +47,14 @@ def test_cn_date_prints_what_the_translated_format_prints(language):
         assert cn_date(moment) == "2026年11月26日"
     with translation.override("en"):
         assert "年" not in cn_date(day)
+        assert cn_date(day) in assignment_deadline(
+            day, provisional=False, days_over=2
+        )  # the handling screens
+    with translation.override("zh-hans"):
+        html = assignment_deadline(day, provisional=True, days_over=2)
+        assert "2027年2月8日" in html
+        assert "(暂定)" in html
+        assert "已超期 2 天" in html
 
 
 def test_state_badge_follows_the_language_and_escapes_nothing_twice():
