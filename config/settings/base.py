@@ -127,6 +127,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- cache, sessions ------------------------------------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# A cache every web process reads (Redis): only then may what one process cached be dropped by another's change
+# (the caller's roles are cached across requests only then: yizheng.org.permissions.roles_of).
+SHARED_CACHE = bool(REDIS_URL)
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"

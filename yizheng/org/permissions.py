@@ -8,7 +8,12 @@ lock-outs, the audit admin only reads the audit trail.
 
 from __future__ import annotations
 
+import time
+
+from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import Q, QuerySet
 
 from .models import Council, Role, RoleAssignment
@@ -49,22 +54,84 @@ PERMISSIONS: dict[str, frozenset[str]] = {
 
 
 def roles_of(user) -> list[RoleAssignment]:
-    """The user's role assignments, fetched once per request object."""
+    """The user's role assignments, fetched once per request object, and kept between requests in the shared
+    cache when there is one (Redis: `settings.SHARED_CACHE`), where every process sees a change at once.
+
+    The cache key carries two version numbers: the user's, moved on whenever one of their assignments is
+    saved or deleted (`forget_roles`, signals), and everyone's, moved on whenever a council, unit, committee,
+    organization or sector is (their names and council paths come with the roles). A version moves at the
+    change and again once it is committed, so a reader that read the rows before the commit wrote them under
+    a version nobody asks for again: a revoked role cannot come back from the cache. Deactivation needs none of
+    this: `user.is_active` is read with the user on every request."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return []
     cached = getattr(user, "_yz_roles", None)
     if cached is None:
-        cached = list(
-            RoleAssignment.objects.filter(user=user).select_related(
-                "council", "unit", "committee", "organization", "sector"
-            )
-        )
+        cached = _shared_roles(user) if settings.SHARED_CACHE else _read_roles(user)
         user._yz_roles = cached
     return cached
 
 
+def _read_roles(user) -> list[RoleAssignment]:
+    return list(
+        RoleAssignment.objects.filter(user=user).select_related(
+            "council", "unit", "committee", "organization", "sector"
+        )
+    )
+
+
+ROLES_SECONDS = 600
+ROLES_GENERATION = "org:roles:generation"
+
+
+def _user_version_key(user_id: int) -> str:
+    return f"org:roles:version:{user_id}"
+
+
+def _shared_roles(user) -> list[RoleAssignment]:
+    names = [ROLES_GENERATION, _user_version_key(user.pk)]
+    versions = cache.get_many(names)
+    if len(versions) < len(names):  # never set, or evicted: start from a number no earlier entry used
+        for name in names:
+            cache.add(name, time.time_ns(), None)
+        versions = cache.get_many(names)
+    key = f"org:roles:{user.pk}:{versions.get(names[0])}:{versions.get(names[1])}"
+    found = cache.get(key)
+    if found is None:
+        found = _read_roles(user)
+        cache.set(key, found, ROLES_SECONDS)
+    return found
+
+
+def _move_on(name: str) -> None:
+    try:
+        cache.incr(name)
+    except ValueError:  # not there: any number readers have not used will do
+        cache.set(name, time.time_ns(), None)
+
+
 def forget_roles(user) -> None:
+    """After a change to the user's role assignments: this request object and, once the change is committed,
+    the shared cache read them again."""
     user.__dict__.pop("_yz_roles", None)
+    forget_roles_of(user.pk)
+
+
+def forget_roles_of(user_id: int) -> None:
+    _move_on_now_and_on_commit(_user_version_key(user_id))
+
+
+def forget_everyones_roles() -> None:
+    """After a change to a council, unit, committee, organization or sector (shown with the roles)."""
+    _move_on_now_and_on_commit(ROLES_GENERATION)
+
+
+def _move_on_now_and_on_commit(name: str) -> None:
+    """Now, for what this transaction reads next; again once it commits, for a reader elsewhere that read the
+    rows as they were before the commit and cached them under the version of now."""
+    if settings.SHARED_CACHE:
+        _move_on(name)
+        transaction.on_commit(lambda: _move_on(name))
 
 
 def role_names(user) -> set[str]:

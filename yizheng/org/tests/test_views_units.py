@@ -123,9 +123,11 @@ def test_list_query_count_does_not_grow_with_rows(world, council, staff, django_
     client.get(LIST)
     with django_assert_max_num_queries(20) as few:
         assert client.get(LIST).status_code == 200
+    n = len(few.captured_queries)  # now: the next request empties the log it is read from
     for _ in range(56):
         UnitFactory(council=council, parent=world["government"])
-    with django_assert_max_num_queries(len(few.captured_queries)):
+    client.get(LIST)  # new units renew the cached roles (with Redis): they are read once more
+    with django_assert_max_num_queries(n):
         response = client.get(LIST)
     assert len(response.context["page"].object_list) == 50
 
