@@ -5,6 +5,7 @@ started beside the web server. Scaled: DATABASE_URL=postgres://…, REDIS_URL=re
 YIZHENG_ENV=production refuses to start with DEBUG on or an insecure SECRET_KEY.
 """
 
+import hashlib
 import os
 import secrets
 from pathlib import Path
@@ -131,7 +132,18 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 # (the caller's roles are cached across requests only then: yizheng.org.permissions.roles_of).
 SHARED_CACHE = bool(REDIS_URL)
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # Keys carry the database they describe: two installations (staging and production, two councils) sharing
+    # one Redis database never read each other's entries, such as a user id's cached roles.
+    CACHE_KEY_PREFIX = os.environ.get("YIZHENG_CACHE_PREFIX") or (
+        "yz-" + hashlib.sha256(DATABASE_URL.encode()).hexdigest()[:10]
+    )
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": CACHE_KEY_PREFIX,
+        }
+    }
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

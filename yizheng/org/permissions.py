@@ -8,6 +8,8 @@ lock-outs, the audit admin only reads the audit trail.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import time
 
 from django.conf import settings
@@ -88,6 +90,23 @@ def _user_version_key(user_id: int) -> str:
     return f"org:roles:version:{user_id}"
 
 
+@functools.cache
+def _rows_format() -> str:
+    """The columns of the cached rows: a deployment that changes them does not read the old pickles."""
+    from .models import Committee, Organization, Sector, Unit
+
+    models = (RoleAssignment, Council, Unit, Committee, Organization, Sector)
+    names = "|".join(",".join(f.attname for f in m._meta.concrete_fields) for m in models)
+    return hashlib.sha256(names.encode()).hexdigest()[:8]
+
+
+def _inside_a_transaction() -> bool:
+    """In a transaction of the application's own (a test's wrapping one does not count): what it reads may
+    never be committed, so it is not cached."""
+    connection = transaction.get_connection()
+    return any(not getattr(block, "_from_testcase", False) for block in connection.atomic_blocks)
+
+
 def _shared_roles(user) -> list[RoleAssignment]:
     names = [ROLES_GENERATION, _user_version_key(user.pk)]
     versions = cache.get_many(names)
@@ -95,7 +114,9 @@ def _shared_roles(user) -> list[RoleAssignment]:
         for name in names:
             cache.add(name, time.time_ns(), None)
         versions = cache.get_many(names)
-    key = f"org:roles:{user.pk}:{versions.get(names[0])}:{versions.get(names[1])}"
+    if len(versions) < len(names) or _inside_a_transaction():
+        return _read_roles(user)
+    key = f"org:roles:{_rows_format()}:{user.pk}:{versions[names[0]]}:{versions[names[1]]}"
     found = cache.get(key)
     if found is None:
         found = _read_roles(user)
@@ -128,10 +149,12 @@ def forget_everyones_roles() -> None:
 
 def _move_on_now_and_on_commit(name: str) -> None:
     """Now, for what this transaction reads next; again once it commits, for a reader elsewhere that read the
-    rows as they were before the commit and cached them under the version of now."""
+    rows as they were before the commit and cached them under the version of now. The second move is
+    `robust`: the change is committed already, so a cache failure then is logged (Django's own log) rather
+    than turned into an error, and what it leaves cached lives `ROLES_SECONDS` at most."""
     if settings.SHARED_CACHE:
         _move_on(name)
-        transaction.on_commit(lambda: _move_on(name))
+        transaction.on_commit(lambda: _move_on(name), robust=True)
 
 
 def role_names(user) -> set[str]:

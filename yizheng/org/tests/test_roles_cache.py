@@ -119,3 +119,56 @@ def test_an_evicted_version_starts_afresh(shared, make_user, council):
     cache.delete(permissions._user_version_key(liaison.pk))  # as Redis may evict it under memory pressure
     assignment.delete()
     assert roles(liaison) == set()
+
+
+def test_roles_read_inside_a_transaction_are_not_cached(
+    shared, make_user, council, django_assert_num_queries
+):
+    from django.db import transaction
+
+    liaison = make_user(Role.UNIT_LIAISON, council)
+    with transaction.atomic():  # what it reads may be rolled back
+        permissions.roles_of(fresh(liaison))
+    user = fresh(liaison)
+    with django_assert_num_queries(1):
+        permissions.roles_of(user)
+    user = fresh(liaison)
+    with django_assert_num_queries(0):
+        permissions.roles_of(user)
+
+
+def test_an_assignment_moved_to_another_account_leaves_both_fresh(shared, make_user, council):
+    liaison = make_user(Role.UNIT_LIAISON, council)
+    other = make_user(Role.MEMBER, council)
+    assignment = liaison.role_assignments.get()
+    assert roles(liaison) == {(Role.UNIT_LIAISON, assignment.unit_id)}
+    assert roles(other) == {(Role.MEMBER, None)}
+    assignment.user = other
+    assignment.save()
+    assert roles(liaison) == set()
+    assert roles(other) == {(Role.MEMBER, None), (Role.UNIT_LIAISON, assignment.unit_id)}
+
+
+def test_a_new_account_and_a_migrate_start_new_versions(shared, make_user, council):
+    from django.apps import apps
+    from django.db.models.signals import post_migrate
+
+    liaison = make_user(Role.UNIT_LIAISON, council)
+    roles(liaison)
+    generation = cache.get(permissions.ROLES_GENERATION)
+    post_migrate.send(sender=apps.get_app_config("org"), app_config=apps.get_app_config("org"), verbosity=0,
+                      interactive=False, using="default", plan=[], apps=apps)  # fmt: skip
+    assert cache.get(permissions.ROLES_GENERATION) != generation
+    # an id handed out again (a restored database) does not find the cached roles of the account it had been
+    cache.set(permissions._user_version_key(liaison.pk + 1000), 5, None)
+    newcomer = User.objects.create(id=liaison.pk + 1000, username="newcomer", council=council)
+    assert cache.get(permissions._user_version_key(newcomer.pk)) != 5
+
+
+def test_a_new_unit_keeps_everyones_cached_roles(shared, make_user, council, django_assert_num_queries):
+    liaison = make_user(Role.UNIT_LIAISON, council)
+    roles(liaison)
+    UnitFactory(council=council)  # an import of many units does not clear every user's roles
+    user = fresh(liaison)
+    with django_assert_num_queries(0):
+        permissions.roles_of(user)
