@@ -548,7 +548,6 @@ BUCKET_LABELS = {
 }
 
 
-# The long texts the countersign queue does not show (the proposal's sections, the reply letter).
 @login_required
 def unit_inbox(request):
     org_permissions.require(request.user, "proposal.handle")
