@@ -141,6 +141,11 @@ class Generator:
             with transaction.atomic():
                 n = self.year(plenary, count, current=i == YEARS - 1)
             print(f"{plenary.start_date.year}: {n} proposals in {time.perf_counter() - t:.1f}s", flush=True)
+        from yizheng.proposals.models import Assignment
+        from yizheng.proposals.services import assignments_refresh_awaiting
+
+        with transaction.atomic():  # the rows were written in bulk, past the services that keep it
+            assignments_refresh_awaiting(Assignment.objects.all())
         with connection.cursor() as cursor:
             # As autovacuum would soon after: statistics, and the visibility map for index-only scans.
             cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")

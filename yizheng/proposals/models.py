@@ -414,6 +414,10 @@ class Assignment(models.Model):
     round = models.PositiveSmallIntegerField(_("答复轮次"), default=1)  # 2 once rehandling this unit's answer
     active = models.BooleanField(_("有效"), default=True)
     deactivated_at = models.DateTimeField(null=True, blank=True)
+    # Still owes its answer: active, the proposal being handled, and (co units) no opinion yet or (lead and
+    # separate units) no approved reply of its round. Derived, kept by the proposal services on every
+    # transition (`services.assignments_refresh_awaiting`), so a unit's inbox is an index lookup.
+    awaiting = models.BooleanField(default=False, editable=False)
 
     class Meta:
         verbose_name = _("交办")
@@ -432,6 +436,7 @@ class Assignment(models.Model):
         indexes = [
             models.Index(fields=["unit", "active", "deadline"]),
             models.Index(fields=["active", "deadline"]),
+            models.Index(fields=["unit"], condition=Q(awaiting=True), name="assignment_awaiting_unit"),
         ]
 
     def __str__(self) -> str:

@@ -552,32 +552,6 @@ def first_contact_overdue(user, today: date | None = None) -> QuerySet[Assignmen
 # --- the unit's inbox -------------------------------------------------------------------------------------
 
 
-def _unit_assignments(user) -> QuerySet[Assignment]:
-    approved = Reply.objects.filter(
-        assignment=OuterRef("pk"), round=OuterRef("round"), status=ReplyStatus.APPROVED
-    )
-    return (
-        Assignment.objects.filter(
-            unit_id__in=sorted(perms.unit_ids(user)),
-            active=True,
-            proposal__state__in=sorted(wf.OPEN_HANDLING_STATES),
-        )
-        .annotate(
-            answered=Case(
-                When(role=AssignmentRole.CO, then=Q(opinion_at__isnull=False)),
-                default=Exists(approved),
-                output_field=models.BooleanField(),
-            ),
-            due=Case(
-                When(role=AssignmentRole.CO, then=F("opinion_deadline")),
-                default=F("deadline"),
-                output_field=models.DateField(),
-            ),
-        )
-        .select_related("proposal", "unit")
-    )
-
-
 INBOX_BUCKETS = ("new", "handling", "due_soon", "overdue", "rehandle")
 
 
@@ -597,14 +571,14 @@ def inbox_bucket(due: date | None, round_: int, adjustment_deadline: date, today
 
 def unit_inbox_ids(user, today: date | None = None, soon_days: int = 7) -> dict[str, list[int]]:
     """The ids of the unit's inbox, bucket by bucket (see `unit_inbox`), by due date: one light query of the
-    unit's open assignments (a few hundred for the busiest unit), bucketed here, so the page costs the same
-    whichever bucket it shows, and the bucket sizes come with it. Read the rows to show with
-    `unit_inbox_rows`."""
+    unit's assignments still awaiting their answer (`Assignment.awaiting`, a partial index: a few hundred rows
+    for the busiest unit), bucketed here, so the page costs the same whichever bucket it shows, and the bucket
+    sizes come with it. Read the rows to show with `unit_inbox_rows`."""
     today = today or _today()
     buckets: dict[str, list[int]] = {name: [] for name in INBOX_BUCKETS}
     rows = (
-        _unit_assignments(user)
-        .filter(answered=False)
+        Assignment.objects.filter(unit_id__in=sorted(perms.unit_ids(user)), awaiting=True)
+        .annotate(due=_ASSIGNMENT_DUE)
         .order_by("due", "pk")
         .values_list("pk", "due", "round", "adjustment_deadline")
     )
@@ -657,10 +631,12 @@ def unit_inbox(user, today: date | None = None, soon_days: int = 7) -> dict[str,
 
 
 def unit_inbox_counts(user, today: date | None = None, soon_days: int = 7) -> dict[str, int]:
-    """Bucket sizes in one aggregate query."""
+    """Bucket sizes in one aggregate query over the unit's assignments still awaiting their answer."""
     today = today or _today()
     soon = today + timedelta(days=soon_days)
-    base = _unit_assignments(user).filter(answered=False)
+    base = Assignment.objects.filter(unit_id__in=sorted(perms.unit_ids(user)), awaiting=True).annotate(
+        due=_ASSIGNMENT_DUE
+    )
     return base.aggregate(
         overdue=Count("pk", filter=Q(due__lt=today)),
         rehandle=Count("pk", filter=Q(due__gte=today, round=2)),

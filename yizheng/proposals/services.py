@@ -18,7 +18,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import BooleanField, Case, Exists, OuterRef, Q, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -103,9 +103,34 @@ def _record(
     fields: Sequence[str] = (),
     payload: dict[str, Any] | None = None,
 ) -> None:
-    """Save the changed fields with a bumped version and append the event."""
+    """Save the changed fields with a bumped version, append the event, and bring the proposal's assignments'
+    `awaiting` up to date with what the transition changed (every proposal transition records here, after
+    its writes)."""
     save_and_record(
         actor, locked, f"proposal.{action}", from_state=from_state, fields=fields, payload=payload
+    )
+    assignments_refresh_awaiting(Assignment.objects.filter(proposal_id=locked.pk))
+
+
+def assignments_refresh_awaiting(assignments: QuerySet[Assignment]) -> int:
+    """Set `Assignment.awaiting` on `assignments` from what it stands for: active, its proposal being handled,
+    and its answer still due — a co unit's opinion, or a lead or separate unit's approved reply of its round.
+    One UPDATE; returns the rows it touched. The proposal transitions call it for their proposal; a bulk load
+    (the benchmark's generator) calls it for every assignment at the end."""
+    approved = Reply.objects.filter(
+        assignment=OuterRef("pk"), round=OuterRef("round"), status=ReplyStatus.APPROVED
+    )
+    handled = Proposal.objects.filter(pk=OuterRef("proposal_id"), state__in=sorted(wf.OPEN_HANDLING_STATES))
+    return assignments.update(
+        awaiting=Case(
+            When(active=False, then=Value(False)),
+            When(~Exists(handled), then=Value(False)),
+            When(role=AssignmentRole.CO, opinion_at__isnull=True, then=Value(True)),
+            When(role=AssignmentRole.CO, then=Value(False)),
+            When(Exists(approved), then=Value(False)),
+            default=Value(True),
+            output_field=BooleanField(),
+        )
     )
 
 

@@ -46,6 +46,36 @@ class Clock:
         return self.now.date()
 
 
+@pytest.fixture(autouse=True)
+def _awaiting_is_kept(request):
+    """Every proposal test that touches the database ends with each assignment's `awaiting` equal to what it
+    stands for, worked out afresh by another route (a join on the proposal's state): a transition that
+    forgets to refresh it fails the very test that fired it."""
+    marker = request.node.get_closest_marker("django_db")
+    wanted = {"db", "transactional_db"} & set(request.fixturenames)
+    if marker is None and not wanted:
+        yield
+        return
+    transactional = "transactional_db" in wanted or (marker is not None and marker.kwargs.get("transaction"))
+    request.getfixturevalue("transactional_db" if transactional else "db")  # so its teardown runs after ours
+    yield
+    from django.db.models import BooleanField, Case, Exists, OuterRef, Q, When
+
+    approved = m.Reply.objects.filter(assignment=OuterRef("pk"), round=OuterRef("round"), status="approved")
+    owes = Q(role="co", opinion_at__isnull=True) | (~Q(role="co") & ~Exists(approved))
+    rows = m.Assignment.objects.annotate(
+        expected=Case(
+            When(Q(active=True, proposal__state__in=["handling", "rehandling"]) & owes, then=True),
+            default=False,
+            output_field=BooleanField(),
+        )
+    )
+    wrong = [
+        (a.pk, a.proposal.state, a.role, a.awaiting, a.expected) for a in rows if a.awaiting != a.expected
+    ]
+    assert not wrong, f"Assignment.awaiting out of date (pk, state, role, stored, expected): {wrong}"
+
+
 @pytest.fixture
 def clock(monkeypatch) -> Clock:
     c = Clock()

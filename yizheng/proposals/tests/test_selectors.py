@@ -361,6 +361,21 @@ def test_unit_inbox_buckets(world, clock):
     assert sel.unit_inbox_counts(world.stranger_liaison, today=today) == dict.fromkeys(sel.INBOX_BUCKETS, 0)
 
 
+def test_awaiting_is_worked_out_again_for_rows_written_in_bulk(world):
+    """The benchmark's generator writes assignments in bulk, past the services: one call puts every flag right."""
+    waiting = handling(world)  # lead and co unit both owe their answer
+    replied(world)  # answered: nobody owes anything
+    from yizheng.proposals.models import Assignment
+
+    Assignment.objects.update(awaiting=False)
+    assert s.assignments_refresh_awaiting(Assignment.objects.all()) == Assignment.objects.count()
+    assert set(Assignment.objects.filter(awaiting=True).values_list("pk", flat=True)) == {
+        a.pk for a in waiting.assignments.all()
+    }
+    assert sum(sel.unit_inbox_counts(world.lead_liaison).values()) == 1
+    assert sum(sel.unit_inbox_counts(world.co_liaison).values()) == 1
+
+
 def test_unit_inbox_rehandle_bucket(world, clock):
     p = replied(world)
     s.proposal_evaluate(actor=world.member, evaluation=evaluation_of(p, world.member_a), work_rating="dissatisfied",
