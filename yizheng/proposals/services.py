@@ -109,29 +109,32 @@ def _record(
     save_and_record(
         actor, locked, f"proposal.{action}", from_state=from_state, fields=fields, payload=payload
     )
-    assignments_refresh_awaiting(Assignment.objects.filter(proposal_id=locked.pk))
+    if locked.state in wf.OPEN_HANDLING_STATES:
+        assignments_refresh_awaiting(Assignment.objects.filter(proposal_id=locked.pk), handled=True)
+    elif from_state in wf.OPEN_HANDLING_STATES:  # handling ended: nobody owes an answer any more
+        Assignment.objects.filter(proposal_id=locked.pk, awaiting=True).update(awaiting=False)
+    # else neither before nor after being handled: every flag of the proposal is false already
 
 
-def assignments_refresh_awaiting(assignments: QuerySet[Assignment]) -> int:
+def assignments_refresh_awaiting(assignments: QuerySet[Assignment], *, handled: bool = False) -> int:
     """Set `Assignment.awaiting` on `assignments` from what it stands for: active, its proposal being handled,
     and its answer still due — a co unit's opinion, or a lead or separate unit's approved reply of its round.
-    One UPDATE; returns the rows it touched. The proposal transitions call it for their proposal; a bulk load
-    (the benchmark's generator) calls it for every assignment at the end."""
+    One UPDATE; returns the rows it touched. The proposal transitions call it for their proposal while it is
+    being handled (`handled=True`: the state need not be looked up); a bulk load (the benchmark's generator)
+    calls it for every assignment at the end."""
     approved = Reply.objects.filter(
         assignment=OuterRef("pk"), round=OuterRef("round"), status=ReplyStatus.APPROVED
     )
-    handled = Proposal.objects.filter(pk=OuterRef("proposal_id"), state__in=sorted(wf.OPEN_HANDLING_STATES))
-    return assignments.update(
-        awaiting=Case(
-            When(active=False, then=Value(False)),
-            When(~Exists(handled), then=Value(False)),
-            When(role=AssignmentRole.CO, opinion_at__isnull=True, then=Value(True)),
-            When(role=AssignmentRole.CO, then=Value(False)),
-            When(Exists(approved), then=Value(False)),
-            default=Value(True),
-            output_field=BooleanField(),
-        )
-    )
+    whens = [When(active=False, then=Value(False))]
+    if not handled:
+        open_ = Proposal.objects.filter(pk=OuterRef("proposal_id"), state__in=sorted(wf.OPEN_HANDLING_STATES))
+        whens.append(When(~Exists(open_), then=Value(False)))
+    whens += [
+        When(role=AssignmentRole.CO, opinion_at__isnull=True, then=Value(True)),
+        When(role=AssignmentRole.CO, then=Value(False)),
+        When(Exists(approved), then=Value(False)),
+    ]
+    return assignments.update(awaiting=Case(*whens, default=Value(True), output_field=BooleanField()))
 
 
 def save_and_record(
