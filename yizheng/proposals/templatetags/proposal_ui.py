@@ -7,6 +7,7 @@ import functools
 from datetime import date, datetime
 
 from django import template
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
@@ -216,3 +217,79 @@ def assignment_deadline(deadline, provisional=False, days_over=0) -> SafeString:
     if days_over:
         html += _overdue_badge(days_over, "badge bad")
     return html
+
+
+# --- table rows ------------------------------------------------------------------------------------------
+# The staff list and the unit inbox show 50 rows a page. Their <tr>s are built here, in Python, as Django's
+# admin builds its change list (`items_for_result`): the template loop cost ≈55 µs a row (each variable, filter
+# and `{% url %}` a node to resolve), this ≈12. The markup is the templates' own, byte for byte.
+
+
+def _url_for_pk(name: str):
+    """`reverse(name, args=[pk])` for every row of a table at the cost of one reverse (≈20 µs each)."""
+    marker = "2147483647"
+    head, tail = reverse(name, args=[int(marker)]).split(marker, 1)
+    return lambda pk: f"{head}{int(pk)}{tail}"
+
+
+_PROPOSAL_ROW = (
+    '<tr>\n    <td class="nowrap">{}</td>\n    <td class="title-cell"><a href="{}">{}</a>{}</td>\n    <td>{}</td>'
+    "\n    <td>{}</td>\n    <td>{}</td>\n    <td>{}</td>\n    <td>{}</td>\n  </tr>"
+)
+
+
+@register.simple_tag
+def proposal_rows(rows) -> SafeString:
+    """The rows of the proposal list: (proposal, case label) pairs from `views.common.proposal_list`, each
+    proposal with `is_overdue` and `next_deadline` (`selectors.mark_deadlines`)."""
+    url = _url_for_pk("proposal_detail")
+    key = format_html(' <span class="badge warn">{}</span>', _("重点"))
+    html = [
+        format_html(
+            _PROPOSAL_ROW,
+            label or "—",
+            url(p.pk),
+            p.title,
+            key if p.is_key else "",
+            p.submitter_label,
+            display(p, "kind"),
+            p.category or "—",
+            state_badge(p.state),
+            deadline_badge(p.next_deadline, False, p.is_overdue),
+        )
+        for p, label in rows
+    ]
+    return mark_safe("".join(html))  # each part escaped by format_html
+
+
+_INBOX_ROW = (
+    '\n    <tr>\n      <td class="nowrap">{}</td>\n      <td><a href="{}">{}</a>{}</td>\n      <td>{}{}</td>'
+    '\n      <td>{}</td>\n      <td class="nowrap">{}</td>\n    </tr>\n  '
+)
+
+
+@register.simple_tag
+def inbox_rows(rows) -> SafeString:
+    """The rows of a unit's inbox: assignments from `selectors.unit_inbox_rows` with `case_label`, `due` and
+    `days_over` set."""
+    url = _url_for_pk("assignment_workspace")
+    again = format_html(' <span class="badge warn">{}</span>', _("重新办理"))
+    co_note = format_html('<br><small class="muted">{}</small>', _("协办意见期限"))
+    html = []
+    for a in rows:
+        co = a.role == "co"
+        provisional = a.opinion_deadline_provisional if co else a.deadline_provisional
+        html.append(
+            format_html(
+                _INBOX_ROW,
+                a.case_label,
+                url(a.pk),
+                a.proposal.title,
+                again if a.round == 2 else "",
+                display(a, "role"),
+                co_note if co else "",
+                assignment_deadline(a.due, provisional, a.days_over),
+                cn_date(a.assigned_at),
+            )
+        )
+    return mark_safe("".join(html))  # each part escaped by format_html

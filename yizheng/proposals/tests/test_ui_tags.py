@@ -68,3 +68,99 @@ def test_state_badge_follows_the_language_and_escapes_nothing_twice():
     html = Template("{% load proposal_ui %}{% state_badge s %}").render(Context({"s": State.CLOSED}))
     assert html.count("<span") == 1
     assert "&lt;" not in html
+
+
+# The template loops that `proposal_rows` and `inbox_rows` replaced, kept here as the reference they must match.
+LIST_LOOP = """{% load i18n proposal_ui %}{% for p, label in rows %}<tr>
+    <td class="nowrap">{{ label|default:"—" }}</td>
+    <td class="title-cell"><a href="{% url 'proposal_detail' p.pk %}">{{ p.title }}</a>{% if p.is_key %} <span class="badge warn">{% translate "重点" %}</span>{% endif %}</td>
+    <td>{{ p.submitter_label }}</td>
+    <td>{{ p|display:"kind" }}</td>
+    <td>{{ p.category|default:"—" }}</td>
+    <td>{% state_badge p.state %}</td>
+    <td>{% deadline_badge p.next_deadline False p.is_overdue %}</td>
+  </tr>{% endfor %}"""
+
+INBOX_LOOP = """{% load i18n proposal_ui %}{% for a in rows %}
+    <tr>
+      <td class="nowrap">{{ a.case_label }}</td>
+      <td><a href="{% url 'assignment_workspace' a.pk %}">{{ a.proposal.title }}</a>{% if a.round == 2 %} <span class="badge warn">{% translate "重新办理" %}</span>{% endif %}</td>
+      <td>{{ a|display:"role" }}{% if a.role == "co" %}<br><small class="muted">{% translate "协办意见期限" %}</small>{% endif %}</td>
+      <td>{% if a.role == "co" %}{% assignment_deadline a.due a.opinion_deadline_provisional a.days_over %}{% else %}{% assignment_deadline a.due a.deadline_provisional a.days_over %}{% endif %}</td>
+      <td class="nowrap">{{ a.assigned_at|cn_date }}</td>
+    </tr>
+  {% endfor %}"""
+
+TRICKY_TITLE = '关于<script>alert("x")</script> & “老旧小区”改造的提案'
+
+
+def _list_rows():
+    from yizheng.org.models import Member, Organization
+    from yizheng.proposals.models import Category
+
+    rows = []
+    for n, (kind, is_key, state, deadline, overdue, label, category) in enumerate(
+        [
+            (Kind.INDIVIDUAL, False, State.CLOSED, None, False, "第0001号", Category(name="经济建设")),
+            (Kind.JOINT, True, State.HANDLING, dt.date(2027, 2, 8), False, "第0002号", None),
+            (Kind.COLLECTIVE, True, State.HANDLING, dt.date(2026, 3, 2), True, "", Category(name="A&B <类>")),
+            (Kind.INDIVIDUAL, False, State.SUBMITTED, None, False, "", None),
+        ],
+        start=1,
+    ):
+        p = Proposal(
+            pk=n * 97, kind=kind, is_key=is_key, state=state, title=TRICKY_TITLE if n == 3 else f"提案{n}"
+        )
+        p.lead_member = Member(name="委员<甲>")
+        p.organization = Organization(name="民建市委会 & 工商联") if kind == Kind.COLLECTIVE else None
+        p.category = category
+        p.next_deadline, p.is_overdue = deadline, overdue
+        rows.append((p, label))
+    return rows
+
+
+def _inbox_rows():
+    rows = []
+    cases = [
+        (AssignmentRole.LEAD, 1, dt.date(2027, 2, 8), False, True, 0),
+        (AssignmentRole.CO, 1, dt.date(2026, 12, 1), True, False, 0),
+        (AssignmentRole.CO, 2, dt.date(2026, 10, 1), False, False, 56),
+        (AssignmentRole.SEPARATE, 2, None, False, False, 0),
+        (AssignmentRole.LEAD, 1, dt.date(2026, 11, 2), False, False, 24),
+    ]
+    for n, (role, round_, due, opinion_provisional, provisional, days_over) in enumerate(cases, start=1):
+        a = Assignment(pk=n * 31, role=role, round=round_)
+        a.proposal = Proposal(title=TRICKY_TITLE if n == 2 else f"提案{n}")
+        a.opinion_deadline_provisional, a.deadline_provisional = opinion_provisional, provisional
+        a.due, a.days_over, a.case_label = due, days_over, f"第{n:04d}号" if n != 4 else ""
+        a.assigned_at = dt.datetime(2026, 11, 25, 17, 30, tzinfo=dt.UTC)
+        rows.append(a)
+    return rows
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_table_rows_print_what_the_template_loops_printed(language):
+    with translation.override(language):
+        rows = _list_rows()
+        html = Template("{% load proposal_ui %}{% proposal_rows rows %}").render(Context({"rows": rows}))
+        assert html == Template(LIST_LOOP).render(Context({"rows": rows}))
+        assert html.count("<tr>") == 4
+        assert "<script>" not in html
+        assert "&lt;script&gt;" in html
+        assert 'href="/proposals/291/"' in html
+
+        rows = _inbox_rows()
+        html = Template("{% load proposal_ui %}{% inbox_rows rows %}").render(Context({"rows": rows}))
+        assert html == Template(INBOX_LOOP).render(Context({"rows": rows}))
+        assert html.count("<tr>") == 5
+        assert "<script>" not in html
+        assert html.count('class="provisional"') + html.count("title=") >= 2  # both 暂定 markers shown
+
+
+def test_table_rows_of_an_empty_page_are_empty():
+    assert (
+        Template("{% load proposal_ui %}{% proposal_rows rows %}{% inbox_rows rows %}").render(
+            Context({"rows": []})
+        )
+        == ""
+    )
