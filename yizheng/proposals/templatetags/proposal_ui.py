@@ -92,10 +92,14 @@ def _choice_labels(field, language: str | None) -> dict:
 
 @register.filter
 def cn_datetime(value) -> str:
+    """2026年11月25日 17:30, local time (written directly in Chinese, like `cn_date`)."""
     if not value:
         return ""
     value = timezone.localtime(value) if timezone.is_aware(value) else value
-    return date_format(value, _("Y年n月j日 H:i"))
+    fmt = _("Y年n月j日 H:i")
+    if fmt == "Y年n月j日 H:i":
+        return f"{value.year:04d}年{value.month}月{value.day}日 {value.hour:02d}:{value.minute:02d}"
+    return date_format(value, fmt)
 
 
 @register.filter
@@ -293,3 +297,39 @@ def inbox_rows(rows) -> SafeString:
             )
         )
     return mark_safe("".join(html))  # each part escaped by format_html
+
+
+# What a timeline entry shows of its event's payload, in this order, when the event carries it.
+_EVENT_DETAILS = ("case_label", "reason", "comments", "unit", "member", "name")
+
+
+@register.simple_tag
+def timeline_items(events) -> SafeString:
+    """The <li>s of a proposal's timeline (`selectors.proposal_timeline`, newest first): when, what, the
+    change of state, who, and the payload's details. Built here like the table rows: a proposal shows up to
+    200 events, and the template loop cost ≈100 µs each (seven payload lookups that miss on most events)."""
+    html = []
+    for e in events:
+        parts = [
+            format_html('<span class="when muted nowrap">{}</span>', cn_datetime(e.occurred_at)),
+            format_html('<strong class="what">{}</strong>', event_label(e)),
+        ]
+        if e.from_state and e.to_state and e.from_state != e.to_state:
+            parts.append(
+                format_html(
+                    '<span class="muted">{} → {}</span>',
+                    state_label(e.from_state) or "—",
+                    state_label(e.to_state),
+                )
+            )
+        parts.append(format_html('<span class="who">{}</span>', e.actor_label or e.actor or _("系统")))
+        payload = e.payload if isinstance(e.payload, dict) else {}
+        parts.extend(
+            format_html('<span class="detail">{}</span>', payload[name])
+            for name in _EVENT_DETAILS
+            if payload.get(name)
+        )
+        if payload.get("primary_title"):
+            parts.append(format_html('<span class="detail">《{}》</span>', payload["primary_title"]))
+        html.append(format_html("<li>\n    {}\n  </li>", mark_safe("\n    ".join(parts))))  # parts escaped
+    return mark_safe("\n".join(html))

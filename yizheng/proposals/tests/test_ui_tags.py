@@ -11,7 +11,13 @@ from django.utils import timezone, translation
 from django.utils.formats import date_format
 
 from yizheng.proposals.models import Assignment, CoSignature, Proposal
-from yizheng.proposals.templatetags.proposal_ui import assignment_deadline, cn_date, display, state_badge
+from yizheng.proposals.templatetags.proposal_ui import (
+    assignment_deadline,
+    cn_date,
+    cn_datetime,
+    display,
+    state_badge,
+)
 from yizheng.proposals.workflow import AssignmentRole, Kind, State
 
 
@@ -164,3 +170,71 @@ def test_table_rows_of_an_empty_page_are_empty():
         )
         == ""
     )
+
+
+TIMELINE_LOOP = """{% load i18n proposal_ui %}{% for e in timeline %}
+  <li>
+    <span class="when muted nowrap">{{ e.occurred_at|cn_datetime }}</span>
+    <strong class="what">{{ e|event_label }}</strong>
+    {% if e.from_state and e.to_state and e.from_state != e.to_state %}<span class="muted">{{ e.from_state|state_label|default:"—" }} → {{ e.to_state|state_label }}</span>{% endif %}
+    <span class="who">{{ e.actor_label|default:e.actor|default:_("系统") }}</span>
+    {% with p=e.payload %}
+    {% if p.case_label %}<span class="detail">{{ p.case_label }}</span>{% endif %}
+    {% if p.reason %}<span class="detail">{{ p.reason }}</span>{% endif %}
+    {% if p.comments %}<span class="detail">{{ p.comments }}</span>{% endif %}
+    {% if p.unit %}<span class="detail">{{ p.unit }}</span>{% endif %}
+    {% if p.member %}<span class="detail">{{ p.member }}</span>{% endif %}
+    {% if p.name %}<span class="detail">{{ p.name }}</span>{% endif %}
+    {% if p.primary_title %}<span class="detail">《{{ p.primary_title }}》</span>{% endif %}
+    {% endwith %}
+  </li>
+{% endfor %}"""
+
+
+def _squeeze(html: str) -> str:
+    return " ".join(html.split())
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_timeline_items_print_what_the_template_loop_printed(language):
+    from yizheng.audit.models import Event
+    from yizheng.org.models import User
+
+    at = dt.datetime(2026, 11, 25, 17, 5, tzinfo=dt.UTC)
+    events = [
+        Event(occurred_at=at, action="proposals.submit", actor_label="委员甲", from_state="draft", to_state="submitted"),
+        Event(occurred_at=at, action="proposals.file", actor_label="提案委", from_state="submitted",
+              to_state="filed", payload={"case_label": "第0007号", "unit": "市发展改革委"}),
+        Event(occurred_at=at, action="proposals.decline", actor_label="", from_state="submitted", to_state="not_filed",
+              payload={"reason": TRICKY_TITLE, "comments": "", "member": "委员丙", "name": "甲 & 乙", "unit": 0}),
+        Event(occurred_at=at, action="proposals.merge", actor_label="", actor=User(username="zhang"),
+              from_state="submitted", to_state="merged", payload={"primary_title": "关于<某>的提案"}),
+        Event(occurred_at=at, action="proposals.mark_excellent", actor_label="x", payload={"is_excellent": False}),
+        Event(occurred_at=at, action="proposals.record_contact", actor_label="y", from_state="handling",
+              to_state="handling", payload=["not", "a", "dict"]),
+        Event(occurred_at=at, action="proposals.something_new", actor_label="z", from_state="gone", to_state="closed"),
+    ]  # fmt: skip
+    with translation.override(language):
+        html = Template("{% load proposal_ui %}{% timeline_items timeline %}").render(
+            Context({"timeline": events})
+        )
+        assert _squeeze(html) == _squeeze(Template(TIMELINE_LOOP).render(Context({"timeline": events})))
+        assert html.count("<li>") == len(events)
+        assert "<script>" not in html
+        assert "<某>" not in html
+        if language == "zh-hans":
+            assert "2026年11月26日 01:05" in html
+            assert "系统" in html  # no actor at all
+            assert "zhang" in html  # the account when the event kept no label
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_cn_datetime_prints_what_the_translated_format_prints(language):
+    moment = dt.datetime(2026, 1, 5, 16, 3, tzinfo=dt.UTC)
+    with translation.override(language):
+        assert cn_datetime(moment) == date_format(
+            timezone.localtime(moment), translation.gettext("Y年n月j日 H:i")
+        )
+    with translation.override("zh-hans"):
+        assert cn_datetime(moment) == "2026年1月6日 00:03"
+        assert cn_datetime(None) == ""
