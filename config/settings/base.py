@@ -124,6 +124,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "PRAGMA busy_timeout=20000;"
         ),
     }
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and os.environ.get(
+    "YIZHENG_PG_PREPARED", "1"
+) not in {"0", "false", "no"}:
+    # Parameters bound by the server, and a statement run five times on a connection kept prepared there
+    # (psycopg's automatic prepared statements): PostgreSQL then neither parses nor plans the same query shape
+    # again. Planning was most of the database's time on the hot pages (a proposal read by its key with its
+    # four joins: 0.9 ms to plan and run, of which 0.2 ms to run). Set YIZHENG_PG_PREPARED=0 behind a pooler
+    # in transaction mode that cannot keep prepared statements (PgBouncer before 1.21, or without
+    # max_prepared_statements).
+    DATABASES["default"]["OPTIONS"] = {"server_side_binding": True, "prepare_threshold": 5}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- cache, sessions ------------------------------------------------------------------------------------
