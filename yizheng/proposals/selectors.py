@@ -193,7 +193,10 @@ def proposals_visible_to(user, today: date | None = None) -> QuerySet[Proposal]:
 
 
 VISIBLE_RELATED = ("council", "lead_member", "organization", "committee", "sector", "category", "plenary")
-PROPOSAL_FOR_RELATED = ("council", "lead_member", "category", "plenary__term")
+# What to select_related (and, with .only(), to read) for `proposal_case_labels` to find the number format on the
+# row: the council and its proposal settings, two joins on keys instead of a query per page.
+CASE_FORMAT_RELATED = "council__proposal_settings"
+PROPOSAL_FOR_RELATED = (CASE_FORMAT_RELATED, "lead_member", "category", "plenary__term")
 
 
 def _sees(user, proposal: Proposal) -> bool:
@@ -244,17 +247,33 @@ def allowed_actions(user, proposal: Proposal) -> list[str]:
 
 
 def proposal_case_labels(proposals) -> dict[int, str]:
-    """{proposal pk: "第0001号"} for rows of a list, with one query for their councils' number formats."""
+    """{proposal pk: "第0001号"} for rows of a list. A council's number format comes with its rows when they were
+    read with `CASE_FORMAT_RELATED` (the hot pages do: no query more); for the other councils, one query."""
     from .models import ProposalSettings
 
     rows = list(proposals)
-    formats = dict(
-        ProposalSettings.objects.filter(council_id__in={p.council_id for p in rows}).values_list(
-            "council_id", "case_number_format"
-        )
-    )
     default = ProposalSettings._meta.get_field("case_number_format").default
+    formats: dict[int, str] = {}
+    for p in rows:
+        if p.council_id not in formats and (found := _case_format_read_with(p, default)) is not None:
+            formats[p.council_id] = found
+    if missing := {p.council_id for p in rows} - formats.keys():
+        formats.update(
+            ProposalSettings.objects.filter(council_id__in=missing).values_list(
+                "council_id", "case_number_format"
+            )
+        )
     return {p.pk: wf.case_label(formats.get(p.council_id, default), p.case_number, p.year) for p in rows}
+
+
+def _case_format_read_with(p: Proposal, default: str) -> str | None:
+    """The council's number format if the row was read with it, else None."""
+    from yizheng.org.models import Council
+
+    if not Proposal.council.is_cached(p) or not Council.proposal_settings.is_cached(p.council):
+        return None
+    settings = Council.proposal_settings.related.get_cached_value(p.council)  # None: no settings row yet
+    return settings.case_number_format if settings is not None else default
 
 
 def proposal_submitters(
@@ -599,7 +618,7 @@ def unit_inbox_rows(user, ids) -> list[Assignment]:
     rows = (
         Assignment.objects.filter(pk__in=ids, unit_id__in=sorted(perms.unit_ids(user)), active=True)
         .annotate(due=_ASSIGNMENT_DUE)
-        .select_related("proposal", "unit")
+        .select_related(f"proposal__{CASE_FORMAT_RELATED}", "unit")
         .only(*INBOX_ROW_COLUMNS)
     )
     found = {a.pk: a for a in rows}
@@ -615,7 +634,7 @@ INBOX_ROW_COLUMNS = (
     "proposal_id", "unit_id", "role", "round", "assigned_at", "deadline", "deadline_provisional",
     "opinion_deadline", "opinion_deadline_provisional", "adjustment_deadline", "active",
     "proposal__council_id", "proposal__title", "proposal__state", "proposal__case_number", "proposal__year",
-    "unit__name",
+    "unit__name", f"proposal__{CASE_FORMAT_RELATED}__case_number_format",
 )  # fmt: skip
 
 
@@ -1132,7 +1151,7 @@ LIST_RELATED = ("lead_member", "organization", "committee", "sector", "category"
 # The columns a list row shows or orders by, and its case label's (a member row alone has some thirty).
 LIST_COLUMNS = (
     "council_id", "year", "case_number", "title", "kind", "state", "is_key", "submitted_at",
-    *(f"{name}__name" for name in LIST_RELATED),
+    *(f"{name}__name" for name in LIST_RELATED), f"{CASE_FORMAT_RELATED}__case_number_format",
 )  # fmt: skip
 
 
@@ -1147,7 +1166,11 @@ def proposal_list_rows(page_ids, today: date | None = None) -> list[Proposal]:
     ids = list(page_ids)
     if not ids:
         return []
-    qs = Proposal.objects.filter(pk__in=ids).select_related(*LIST_RELATED).only(*LIST_COLUMNS)
+    qs = (
+        Proposal.objects.filter(pk__in=ids)
+        .select_related(*LIST_RELATED, CASE_FORMAT_RELATED)
+        .only(*LIST_COLUMNS)
+    )
     return mark_deadlines(qs.order_by(*LIST_ORDER), today)
 
 

@@ -582,6 +582,34 @@ def test_case_labels_and_submitters_for_display(world, django_assert_num_queries
         (b.pk, "张委员"), (b.pk, "李委员")]  # fmt: skip
 
 
+def test_case_labels_come_with_rows_read_with_their_councils_format(world, django_assert_num_queries):
+    """The hot pages read each row with its council's number format (CASE_FORMAT_RELATED): no query then; rows
+    read without it cost one query for their councils; a council without settings numbers in the default."""
+    from yizheng.proposals.models import ProposalSettings
+
+    a, b = filed(world), filed(world)
+    ProposalSettings.objects.filter(council=world.council).update(case_number_format="{year}-{n:03d}")
+    with_format = list(Proposal.objects.filter(pk__in=[a.pk, b.pk]).select_related(sel.CASE_FORMAT_RELATED))
+    slim = list(  # as the list reads them: a few columns and the format
+        Proposal.objects.filter(pk__in=[a.pk, b.pk])
+        .select_related(sel.CASE_FORMAT_RELATED)
+        .only("council_id", "case_number", "year", f"{sel.CASE_FORMAT_RELATED}__case_number_format")
+    )
+    plain = list(Proposal.objects.filter(pk__in=[a.pk, b.pk]))
+    expected = {a.pk: f"第{a.year}-001号", b.pk: f"第{b.year}-002号"}
+    with django_assert_num_queries(0):
+        assert sel.proposal_case_labels(with_format) == expected
+        assert sel.proposal_case_labels(slim) == expected
+    with django_assert_num_queries(1):
+        assert sel.proposal_case_labels(plain) == expected
+    with django_assert_num_queries(0):  # the format is the council's: one row that brings it serves the others
+        assert sel.proposal_case_labels([plain[0], with_format[1]]) == expected
+    ProposalSettings.objects.filter(council=world.council).delete()
+    fresh = Proposal.objects.select_related(sel.CASE_FORMAT_RELATED).get(pk=a.pk)
+    with django_assert_num_queries(0):
+        assert sel.proposal_case_labels([fresh]) == {a.pk: "第0001号"}  # no settings row: the default format
+
+
 def test_first_contact_expected_within_the_working_days(world, clock):
     p = handling(world)  # first contact due 2025-09-15 (10 working days)
     lead = assignment(p, world.lead_unit)
