@@ -602,7 +602,8 @@ def test_case_labels_come_with_rows_read_with_their_councils_format(world, djang
         assert sel.proposal_case_labels(slim) == expected
     with django_assert_num_queries(1):
         assert sel.proposal_case_labels(plain) == expected
-    with django_assert_num_queries(0):  # the format is the council's: one row that brings it serves the others
+    # the format is the council's: one row that brings it serves the others
+    with django_assert_num_queries(0):
         assert sel.proposal_case_labels([plain[0], with_format[1]]) == expected
     ProposalSettings.objects.filter(council=world.council).delete()
     fresh = Proposal.objects.select_related(sel.CASE_FORMAT_RELATED).get(pk=a.pk)
