@@ -55,6 +55,7 @@ def parse() -> argparse.Namespace:
     p.add_argument(
         "--think-ms", type=float, default=0, help="mean pause of a client between requests (0: back to back)"
     )
+    p.add_argument("--close", action="store_true", help="a new connection for every request (no keep-alive)")
     p.add_argument("--seed", type=int, default=7)
     return p.parse_args()
 
@@ -113,6 +114,8 @@ class Load:
             kind = rng.choice(self.kinds)
             who, path = self.url(kind, rng)
             headers = {"Cookie": self.cookies[who], "Accept-Encoding": "gzip"}
+            if self.args.close:
+                headers["Connection"] = "close"
             # the server closes a connection idle longer than its keep-alive: reconnect and ask again
             for _attempt in (1, 2):
                 started = time.perf_counter()
@@ -121,6 +124,8 @@ class Load:
                     response = conn.getresponse()
                     body = response.read()
                     status = response.status
+                    if self.args.close:
+                        conn.close()
                     break
                 except (OSError, http.client.HTTPException):
                     conn.close()
