@@ -20,6 +20,18 @@ DATA_DIR.mkdir(parents=True, exist_ok=True)
 
 ENV = os.environ.get("YIZHENG_ENV", "embedded")  # embedded | production | test
 PRODUCTION = ENV == "production"
+
+
+def _flag(name: str, default: bool) -> bool:
+    """An on/off environment variable: 1/true/yes/on or 0/false/no/off, any case; unset: `default`."""
+    value = os.environ.get(name, "").strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off"}:
+        return False
+    return default
+
+
 DEBUG = os.environ.get("DEBUG", "0").lower() in {"1", "true", "yes"}
 
 
@@ -124,16 +136,21 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "PRAGMA busy_timeout=20000;"
         ),
     }
-elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and os.environ.get(
-    "YIZHENG_PG_PREPARED", "1"
-) not in {"0", "false", "no"}:
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Behind a pooler in transaction mode (pgbouncer's pool_mode=transaction) a connection is not the same server
+    # session from one transaction to the next: no server-side cursors, no prepared statements kept.
+    PG_TRANSACTION_POOLING = _flag("YIZHENG_PG_TRANSACTION_POOLING", False)
+    if PG_TRANSACTION_POOLING:
+        DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
     # Parameters bound by the server, and a statement run five times on a connection kept prepared there
     # (psycopg's automatic prepared statements): PostgreSQL then neither parses nor plans the same query shape
     # again. Planning was most of the database's time on the hot pages (a proposal read by its key with its
-    # four joins: 0.9 ms to plan and run, of which 0.2 ms to run). Set YIZHENG_PG_PREPARED=0 behind a pooler
-    # in transaction mode that cannot keep prepared statements (PgBouncer before 1.21, or without
-    # max_prepared_statements).
-    DATABASES["default"]["OPTIONS"] = {"server_side_binding": True, "prepare_threshold": 5}
+    # four joins: 0.9 ms to plan and run, of which 0.2 ms to run). Off behind a transaction-mode pooler, or
+    # with YIZHENG_PG_PREPARED=0. Options given in DATABASE_URL (sslmode, …) are kept and win.
+    if _flag("YIZHENG_PG_PREPARED", not PG_TRANSACTION_POOLING):
+        options = DATABASES["default"].setdefault("OPTIONS", {})
+        options.setdefault("server_side_binding", True)
+        options.setdefault("prepare_threshold", 5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- cache, sessions ------------------------------------------------------------------------------------

@@ -11,21 +11,30 @@ from django.db import connection
 from yizheng.core.tests.processes import child_env, run
 
 SHOW_OPTIONS = (
-    "import json, config.settings.base as s; print(json.dumps(s.DATABASES['default'].get('OPTIONS')))"
+    "import json, config.settings.base as s; d = s.DATABASES['default']; "
+    "print(json.dumps([d.get('OPTIONS'), d.get('DISABLE_SERVER_SIDE_CURSORS', False)]))"
 )
+PREPARED = {"server_side_binding": True, "prepare_threshold": 5}
 
 
-def options_for(tmp_path, **env) -> dict | None:
+def options_for(tmp_path, **env) -> tuple[dict | None, bool]:
     result = run([sys.executable, "-c", SHOW_OPTIONS], child_env(tmp_path, **env))
     assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout)
+    options, no_server_cursors = json.loads(result.stdout)
+    return options, no_server_cursors
 
 
 def test_postgres_binds_on_the_server_and_prepares_unless_turned_off(tmp_path):
     pg = "postgres://postgres@127.0.0.1:5432/yizheng"
-    assert options_for(tmp_path, DATABASE_URL=pg) == {"server_side_binding": True, "prepare_threshold": 5}
-    assert options_for(tmp_path, DATABASE_URL=pg, YIZHENG_PG_PREPARED="0") is None
-    sqlite = options_for(tmp_path)  # the embedded default is untouched
+    assert options_for(tmp_path, DATABASE_URL=pg) == (PREPARED, False)
+    for off in ("0", "off", "False", "NO"):
+        assert options_for(tmp_path, DATABASE_URL=pg, YIZHENG_PG_PREPARED=off) == (None, False), off
+    # options in the URL are kept (a certificate check must never be dropped) and win over ours
+    options, _ = options_for(tmp_path, DATABASE_URL=pg + "?sslmode=verify-full&connect_timeout=5")
+    assert options == {"sslmode": "verify-full", "connect_timeout": 5, **PREPARED}
+    # behind a transaction-mode pooler: neither server-side cursors nor prepared statements
+    assert options_for(tmp_path, DATABASE_URL=pg, YIZHENG_PG_TRANSACTION_POOLING="1") == (None, True)
+    sqlite, _ = options_for(tmp_path)  # the embedded default is untouched
     assert "prepare_threshold" not in sqlite
     assert sqlite["transaction_mode"] == "IMMEDIATE"
 
