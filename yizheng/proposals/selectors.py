@@ -108,17 +108,21 @@ def visible_q(user) -> Q:
     return q
 
 
+def approved_reply_of_round() -> Exists:
+    """In a query of assignments: the assignment has an approved reply of its own round (its answer is in)."""
+    return Exists(
+        Reply.objects.filter(assignment=OuterRef("pk"), round=OuterRef("round"), status=ReplyStatus.APPROVED)
+    )
+
+
 def _overdue_assignment_q(today: date) -> Q:
     """An active answering assignment past its deadline without an approved reply of its round."""
-    approved = Reply.objects.filter(
-        assignment=OuterRef("pk"), round=OuterRef("round"), status=ReplyStatus.APPROVED
-    )
     return Q(
         active=True,
         role__in=sorted(wf.ANSWERING_ROLES),
         deadline__lt=today,
         proposal__state__in=sorted(wf.OPEN_HANDLING_STATES),
-    ) & ~Q(Exists(approved))
+    ) & ~Q(approved_reply_of_round())
 
 
 def with_overdue(qs: QuerySet[Proposal], today: date | None = None) -> QuerySet[Proposal]:
@@ -128,13 +132,7 @@ def with_overdue(qs: QuerySet[Proposal], today: date | None = None) -> QuerySet[
     overdue = Assignment.objects.filter(_overdue_assignment_q(today), proposal=OuterRef("pk"))
     open_deadlines = (
         Assignment.objects.filter(proposal=OuterRef("pk"), active=True, role__in=sorted(wf.ANSWERING_ROLES))
-        .exclude(
-            Exists(
-                Reply.objects.filter(
-                    assignment=OuterRef("pk"), round=OuterRef("round"), status=ReplyStatus.APPROVED
-                )
-            )
-        )
+        .exclude(approved_reply_of_round())
         .order_by("deadline")
         .values("deadline")[:1]
     )
@@ -161,14 +159,11 @@ def mark_deadlines(proposals: Iterable[Proposal], today: date | None = None) -> 
             handling[p.pk] = p
     if not handling:
         return rows
-    approved = Reply.objects.filter(
-        assignment=OuterRef("pk"), round=OuterRef("round"), status=ReplyStatus.APPROVED
-    )
     waiting = (
         Assignment.objects.filter(
             proposal_id__in=sorted(handling), active=True, role__in=sorted(wf.ANSWERING_ROLES)
         )
-        .exclude(Exists(approved))
+        .exclude(approved_reply_of_round())
         .values_list("proposal_id", "deadline")
     )
     for proposal_id, deadline in waiting:
@@ -701,22 +696,15 @@ def proposal_reminders_due(today: date | None = None) -> list[ReminderDue]:
 
 def _unit_assignments_all(today: date) -> QuerySet[Assignment]:
     horizon = today + timedelta(days=366)
-    approved = Reply.objects.filter(
-        assignment=OuterRef("pk"), round=OuterRef("round"), status=ReplyStatus.APPROVED
-    )
     return (
         Assignment.objects.filter(active=True, proposal__state__in=sorted(wf.OPEN_HANDLING_STATES))
         .annotate(
             answered=Case(
                 When(role=AssignmentRole.CO, then=Q(opinion_at__isnull=False)),
-                default=Exists(approved),
+                default=approved_reply_of_round(),
                 output_field=models.BooleanField(),
             ),
-            due=Case(
-                When(role=AssignmentRole.CO, then=F("opinion_deadline")),
-                default=F("deadline"),
-                output_field=models.DateField(),
-            ),
+            due=_ASSIGNMENT_DUE,
         )
         .filter(answered=False, due__lte=horizon)
         .select_related("proposal__council", "unit")

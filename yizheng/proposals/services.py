@@ -49,7 +49,12 @@ from .models import (
     Reply,
 )
 from .richtext import plain_text, sanitize
-from .selectors import forget_filter_choices, proposal_final_replies, proposal_submitters
+from .selectors import (
+    approved_reply_of_round,
+    forget_filter_choices,
+    proposal_final_replies,
+    proposal_submitters,
+)
 from .uploads import check_upload
 from .workflow import AssignmentRole, EvaluationStatus, Kind, ReplyStatus, State
 
@@ -122,9 +127,6 @@ def assignments_refresh_awaiting(assignments: QuerySet[Assignment], *, handled: 
     One UPDATE; returns the rows it touched. The proposal transitions call it for their proposal while it is
     being handled (`handled=True`: the state need not be looked up); a bulk load (the benchmark's generator)
     calls it for every assignment at the end."""
-    approved = Reply.objects.filter(
-        assignment=OuterRef("pk"), round=OuterRef("round"), status=ReplyStatus.APPROVED
-    )
     whens = [When(active=False, then=Value(False))]
     if not handled:
         open_ = Proposal.objects.filter(pk=OuterRef("proposal_id"), state__in=sorted(wf.OPEN_HANDLING_STATES))
@@ -132,7 +134,7 @@ def assignments_refresh_awaiting(assignments: QuerySet[Assignment], *, handled: 
     whens += [
         When(role=AssignmentRole.CO, opinion_at__isnull=True, then=Value(True)),
         When(role=AssignmentRole.CO, then=Value(False)),
-        When(Exists(approved), then=Value(False)),
+        When(approved_reply_of_round(), then=Value(False)),
     ]
     return assignments.update(awaiting=Case(*whens, default=Value(True), output_field=BooleanField()))
 
