@@ -16,19 +16,14 @@ from django.core.cache.backends.redis import RedisCacheClient
 class ReusingRedisCacheClient(RedisCacheClient):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self._clients = {}  # pool index -> redis.Redis
+        self._clients = {}  # id of one of Django's pools (kept for the life of the process) -> redis.Redis
 
     def get_client(self, key=None, *, write=False):
-        index = self._get_connection_pool_index(write)
-        client = self._clients.get(index)
+        pool = self._get_connection_pool(write)
+        client = self._clients.get(id(pool))
         if client is None:
-            client = self._clients[index] = self._client(connection_pool=self._get_pool(index))
+            client = self._clients[id(pool)] = self._client(connection_pool=pool)
         return client
-
-    def _get_pool(self, index: int):
-        if index not in self._pools:
-            self._pools[index] = self._pool_class.from_url(self._servers[index], **self._pool_options)
-        return self._pools[index]
 
 
 class RedisCache(DjangoRedisCache):
